@@ -1,0 +1,49 @@
+# Two commands set everything up on a fresh machine: `make site` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: site test serve check bench bench-peers browser clean help
+
+help:
+	@echo "make site    build the sample knowledge base (content/) into site/"
+	@echo "make test    run the whole test suite (installs what it needs)"
+	@echo "make serve   live preview of content/ on http://127.0.0.1:8000/"
+	@echo "make check   lint content/ strictly, as CI would"
+	@echo "make bench   measure build speed, index size and search quality"
+	@echo "make clean   remove site/, the virtualenv and caches"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+site: $(STAMP)
+	$(VENV)/bin/sitegen build
+
+serve: $(STAMP)
+	$(VENV)/bin/sitegen serve
+
+check: $(STAMP)
+	$(VENV)/bin/sitegen check --strict
+
+# Browser tests drive Debian's Chromium through Playwright; Playwright's own browser download is never used.
+browser:
+	@[ -x $(CHROMIUM) ] || { echo "installing chromium from Debian for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser
+	$(PY) -m pytest -q
+
+bench: $(STAMP) browser
+	$(PY) -m bench
+
+bench-peers: $(STAMP)
+	$(PYTHON) -m venv .venv-peers
+	.venv-peers/bin/pip install --quiet --disable-pip-version-check mkdocs mkdocs-material
+
+clean:
+	rm -rf site $(VENV) .venv-peers .pytest_cache bench/out

@@ -1,0 +1,67 @@
+"""Stage: find the Markdown documents and the files they show (images) below the content folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.diagnostics import Problem
+from sitegen.document import SourceFile
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".pdf")
+
+
+@dataclass(frozen=True)
+class Discovered:
+    documents: tuple[SourceFile, ...]
+    assets: tuple[SourceFile, ...]
+    problems: tuple[Problem, ...]
+
+
+def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
+    """Every document and asset below `content_dir`, sorted; hidden folders and the output are skipped.
+
+    Symbolic links are followed only while they stay inside the content folder, and each real
+    folder is visited once, so a link cannot leak files from elsewhere or loop forever.
+    """
+    root = content_dir.resolve()
+    skip = output_dir.resolve() if output_dir else None
+    documents: list[SourceFile] = []
+    assets: list[SourceFile] = []
+    problems: list[Problem] = []
+    seen_dirs: set[Path] = set()
+    for current, dirnames, filenames in os.walk(root, followlinks=True):
+        here = Path(current)
+        real = here.resolve()
+        rel_dir = here.relative_to(root).as_posix()
+        if real in seen_dirs or not _inside(real, root) or (skip is not None and (real == skip or _inside(real, skip))):
+            if real in seen_dirs or not _inside(real, root):
+                problems.append(Problem(rel_dir, None, None, "symlink", "folder link leaves the content folder or loops; skipped",
+                                        "replace the link with the files themselves"))
+            dirnames[:] = []
+            continue
+        seen_dirs.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_site", "__pycache__", "node_modules")))
+        for name in sorted(filenames):
+            if name.startswith((".", "~")) or name.endswith(("~", ".swp", ".tmp")):
+                continue
+            path = here / name
+            rel = f"{rel_dir}/{name}" if rel_dir != "." else name
+            lower = name.lower()
+            if not lower.endswith(MARKDOWN_SUFFIXES + ASSET_SUFFIXES):
+                continue
+            if path.is_symlink() and not _inside(path.resolve(), root):
+                problems.append(Problem(rel, None, None, "symlink", "file link points outside the content folder; skipped",
+                                        "copy the file into the content folder"))
+                continue
+            if not path.is_file():
+                continue
+            source = SourceFile(path, rel)
+            (documents if lower.endswith(MARKDOWN_SUFFIXES) else assets).append(source)
+    return Discovered(tuple(documents), tuple(assets), tuple(problems))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents

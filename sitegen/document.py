@@ -1,0 +1,99 @@
+"""The typed values that flow through the pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, Mapping
+
+Kind = Literal["solution", "template", "index", "page"]
+
+# Fields whose values are lists of vocabulary words; a scalar in the source becomes a 1-tuple.
+LIST_FIELDS = ("problem_type", "component", "root_cause", "resolution_type", "tags", "symptoms")
+KNOWN_FIELDS = (
+    "title",
+    "module",
+    "date",
+    "problem_type",
+    "component",
+    "symptoms",
+    "root_cause",
+    "resolution_type",
+    "severity",
+    "tags",
+    "summary",
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A Markdown file found below the content folder."""
+
+    path: Path  # absolute
+    rel: str  # POSIX path relative to the content folder, as the user knows it
+
+
+@dataclass(frozen=True)
+class ProblemSection:
+    """One problem of a long guide (a `###` section with its own symptoms and solution)."""
+
+    title: str
+    anchor: str
+    line: int
+    symptoms: tuple[str, ...] = ()
+    solution: str = ""
+    root_cause: str = ""
+
+
+@dataclass(frozen=True)
+class QuickReferenceRow:
+    """A row of a "Quick Reference: Common Error Messages" table already in a document."""
+
+    error: str
+    category: str
+    anchor: str
+    solution: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A troubleshooting document after reading and normalising, before rendering."""
+
+    source: SourceFile
+    title: str
+    body: str  # Markdown without front matter
+    body_line: int = 1  # line of the source file where `body` starts
+    kind: Kind = "solution"
+    module: str = ""
+    date: dt.date | None = None
+    problem_type: tuple[str, ...] = ()
+    component: tuple[str, ...] = ()
+    symptoms: tuple[str, ...] = ()
+    root_cause: tuple[str, ...] = ()
+    resolution_type: tuple[str, ...] = ()
+    severity: str = ""
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    sections: tuple[ProblemSection, ...] = ()
+    quick_reference: tuple[QuickReferenceRow, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    warnings: tuple[str, ...] = ()  # shown on the page itself, e.g. "front matter is invalid YAML"
+
+    def values(self, name: str) -> tuple[str, ...]:
+        """The values of a taxonomy field, known or kept in `extra`, always as a tuple of strings."""
+        if name in KNOWN_FIELDS:
+            value = getattr(self, name)
+        else:
+            value = self.extra.get(name)
+        if value is None or value == "":
+            return ()
+        if isinstance(value, (list, tuple)):
+            return tuple(str(v) for v in value if v not in (None, ""))
+        return (str(value),)
+
+    @property
+    def is_listed(self) -> bool:
+        """Solutions appear in listings, counts and the error table; other kinds do not."""
+        return self.kind == "solution"

@@ -1,0 +1,196 @@
+"""Stage: group documents into taxonomies, the error table, related documents and the home matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from sitegen.document import Document, ProblemSection
+from sitegen.sections import first_paragraph, first_sentence, split_sections
+from sitegen.urls import group_url, slugify
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+TAXONOMY_LABELS = {
+    "component": ("Component", "Components"),
+    "problem_type": ("Problem type", "Problem types"),
+    "tags": ("Tag", "Tags"),
+    "severity": ("Severity", "Severities"),
+    "root_cause": ("Root cause", "Root causes"),
+    "resolution_type": ("Resolution", "Resolutions"),
+}
+
+
+def label_of(taxonomy: str) -> tuple[str, str]:
+    """Singular and plural labels of a taxonomy field."""
+    if taxonomy in TAXONOMY_LABELS:
+        return TAXONOMY_LABELS[taxonomy]
+    word = taxonomy.replace("_", " ").capitalize()
+    return word, word if word.endswith("s") else word + "s"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Something a reader can land on: a document, or one problem section of a long guide."""
+
+    doc: Document
+    url: str  # root-relative, with a fragment for a section
+    title: str
+    symptoms: tuple[str, ...]
+    solution: str  # one sentence
+    section: ProblemSection | None = None
+
+    def values(self, taxonomy: str) -> tuple[str, ...]:
+        return self.doc.values(taxonomy)
+
+    @property
+    def sort_key(self) -> tuple:
+        date = self.doc.date or dt.date.min
+        return (-date.toordinal(), self.title.casefold(), self.url)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One value of a taxonomy and the entries that carry it."""
+
+    taxonomy: str
+    slug: str
+    label: str  # the spelling shown: the most common one in the sources
+    url: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    name: str
+    singular: str
+    plural: str
+    url: str
+    terms: tuple[Term, ...]  # ordered for display
+
+    def term(self, value: str) -> Term | None:
+        slug = slugify(value)
+        return next((t for t in self.terms if t.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    message: str
+    component: tuple[str, ...]
+    problem_type: tuple[str, ...]
+    url: str
+    title: str
+    solution: str
+
+
+def solution_summary(doc: Document) -> str:
+    """The doc's `summary`, else the first sentence of its Solution section."""
+    if doc.summary:
+        return first_sentence(doc.summary)
+    for section in split_sections(doc.body):
+        name = section.title.casefold().strip(" :")
+        if name in ("solution", "the fix", "fix", "resolution", "how we fixed it", "solution implemented", "working solution") or name.startswith("solution"):
+            text = first_paragraph(section.text)
+            if text:
+                return first_sentence(text)
+    return ""
+
+
+def entries_of(doc: Document, url: str) -> list[Entry]:
+    """A listed document is one entry; a guide adds one entry per problem section."""
+    if not doc.is_listed:
+        return []
+    entries = [Entry(doc, url, doc.title, doc.symptoms, solution_summary(doc))]
+    for section in doc.sections:
+        entries.append(Entry(doc, f"{url}#{section.anchor}", section.title, section.symptoms, section.solution, section))
+    return entries
+
+
+def build_taxonomy(name: str, entries: Sequence[Entry]) -> Taxonomy:
+    by_slug: dict[str, list[Entry]] = defaultdict(list)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for entry in entries:
+        if entry.section is not None:
+            continue  # a guide is listed once on its group pages; its sections are in the error table
+        for value in dict.fromkeys(entry.values(name)):
+            slug = slugify(value)
+            if entry not in by_slug[slug]:
+                by_slug[slug].append(entry)
+            spellings[slug][value] += 1
+    terms = []
+    for slug, members in by_slug.items():
+        label = sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        terms.append(Term(name, slug, label, group_url(name, label), tuple(sorted(members, key=lambda e: e.sort_key))))
+    if name == "severity":
+        terms.sort(key=lambda t: (SEVERITY_ORDER.get(t.slug, 9), t.slug))
+    else:
+        terms.sort(key=lambda t: (-len(t.entries), t.slug))
+    singular, plural = label_of(name)
+    return Taxonomy(name, singular, plural, group_url(name), tuple(terms))
+
+
+def build_error_rows(entries: Iterable[Entry]) -> tuple[ErrorRow, ...]:
+    """One row per error message: every symptom of every entry, and quick-reference rows."""
+    rows: list[ErrorRow] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in entries:
+        doc = entry.doc
+        for symptom in entry.symptoms:
+            key = (symptom, entry.url)
+            if key not in seen:
+                seen.add(key)
+                rows.append(ErrorRow(symptom, doc.component, doc.problem_type, entry.url, entry.title, entry.solution))
+        if entry.section is None:
+            base = entry.url.partition("#")[0]
+            for qr in doc.quick_reference:
+                url = f"{base}#{qr.anchor}" if qr.anchor else base
+                key = (qr.error, url)
+                if key not in seen:
+                    seen.add(key)
+                    category = (qr.category,) if qr.category else doc.component
+                    rows.append(ErrorRow(qr.error, category, doc.problem_type, url, entry.title, qr.solution))
+    rows.sort(key=lambda r: (r.message.casefold(), r.url))
+    return tuple(rows)
+
+
+def related_entries(entry: Entry, entries: Sequence[Entry], index: Mapping[tuple[str, str], list[int]], limit: int = 5) -> tuple[Entry, ...]:
+    """Entries sharing component, root cause or tags, most shared first."""
+    scores: Counter[int] = Counter()
+    for field, weight in (("component", 3), ("root_cause", 3), ("problem_type", 1), ("tags", 2)):
+        for value in entry.values(field):
+            for position in index.get((field, slugify(value)), ()):
+                scores[position] += weight
+    ranked = sorted(((score, entries[pos]) for pos, score in scores.items() if entries[pos].doc.source != entry.doc.source),
+                    key=lambda se: (-se[0], se[1].sort_key))
+    return tuple(e for _, e in ranked[:limit])
+
+
+def related_index(entries: Sequence[Entry]) -> dict[tuple[str, str], list[int]]:
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, entry in enumerate(entries):
+        if entry.section is not None:
+            continue
+        for field in ("component", "root_cause", "problem_type", "tags"):
+            for value in entry.values(field):
+                index[(field, slugify(value))].append(position)
+    return index
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Component x problem type: which entries sit in each cell."""
+
+    rows: tuple[Term, ...]  # components
+    columns: tuple[Term, ...]  # problem types
+    cells: Mapping[tuple[str, str], tuple[Entry, ...]]
+
+
+def build_matrix(components: Taxonomy, problem_types: Taxonomy) -> Matrix:
+    cells: dict[tuple[str, str], tuple[Entry, ...]] = {}
+    for row in components.terms:
+        for column in problem_types.terms:
+            shared = tuple(e for e in row.entries if e in column.entries)
+            if shared:
+                cells[(row.slug, column.slug)] = shared
+    return Matrix(components.terms, problem_types.terms, cells)

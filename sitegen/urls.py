@@ -1,0 +1,69 @@
+"""Slugs and URLs, computed in one place. Every URL in the output is relative and names a file."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+
+_UNSAFE = re.compile(r"[^\w]+", re.UNICODE)
+_MAX_SLUG = 80
+# Names Windows refuses as files; a knowledge base may be opened there too.
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def slugify(value: object, fallback: str = "untitled") -> str:
+    """A file-name-safe, case-folded slug: `Import-Error` and `import_error` share one."""
+    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    slug = _UNSAFE.sub("-", text).replace("_", "-").strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)
+    if len(slug.encode("utf-8")) > _MAX_SLUG:
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+        slug = slug.encode("utf-8")[: _MAX_SLUG - 9].decode("utf-8", "ignore").rstrip("-") + "-" + digest
+    if not slug:
+        slug = fallback if not text.strip() else f"{fallback}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+    if slug in _RESERVED:
+        slug = f"{slug}-"
+    return slug
+
+
+def doc_url(rel_source: str) -> str:
+    """The page of a source file: `db/Pool Timeout.md` -> `docs/db/pool-timeout.html`."""
+    parts = [p for p in rel_source.split("/") if p not in ("", ".", "..")]
+    stem = parts[-1][:-3] if parts and parts[-1].lower().endswith(".md") else (parts[-1] if parts else "")
+    segments = [slugify(p) for p in parts[:-1]] + [slugify(stem, "index-page")]
+    return "docs/" + "/".join(segments) + ".html"
+
+
+def asset_url(rel_source: str) -> str:
+    """Where a non-Markdown file from the content folder (an image) is copied."""
+    parts = [p for p in rel_source.split("/") if p not in ("", ".", "..")]
+    name = parts[-1] if parts else "file"
+    stem, dot, ext = name.rpartition(".")
+    safe_name = slugify(stem or name) + (("." + slugify(ext)) if dot and stem else "")
+    return "docs/" + "/".join([*(slugify(p) for p in parts[:-1]), safe_name])
+
+
+def group_url(taxonomy: str, value: str | None = None) -> str:
+    """A taxonomy's index page, or the page of one of its values."""
+    base = slugify(taxonomy)
+    return f"{base}/index.html" if value is None else f"{base}/{slugify(value)}.html"
+
+
+def errors_url(component: str | None = None) -> str:
+    return "errors.html" if component is None else f"errors/{slugify(component)}.html"
+
+
+def relative_url(from_page: str, to: str) -> str:
+    """The link from one output page to another path in the output; both are root-relative."""
+    target, hash_mark, fragment = to.partition("#")
+    start = posixpath.dirname(from_page) or "."
+    rel = posixpath.relpath(target or from_page, start)
+    return rel + (hash_mark + fragment if hash_mark else "")
+
+
+def root_of(page: str) -> str:
+    """The relative path from a page to the site root, always ending in `/`."""
+    depth = page.count("/")
+    return "../" * depth if depth else "./"
