@@ -52,8 +52,7 @@ _MD_INLINE = [
     (re.compile(r"`([^`]*)`"), r"\1"),
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
     (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),
-    (re.compile(r"<[^>]+>"), ""),
-]
+]  # HTML-like text (`in <module>`, `<script>`) is kept: it is shown escaped, as the author wrote it
 
 
 def plain_inline(text: str) -> str:

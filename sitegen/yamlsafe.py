@@ -38,6 +38,10 @@ def load_yaml(text: str) -> LoadedYaml:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        # At end of input (an unclosed `[` or quote) the problem mark points past the text;
+        # where the unclosed construct began is what the author needs to see.
+        if exc.context_mark is not None and (mark is None or mark.line >= len(text.rstrip("\n").split("\n"))):
+            mark = exc.context_mark
         message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
         if mark is None:
             return LoadedYaml(error=YamlError(message, None, None))
