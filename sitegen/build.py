@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
+from sitegen.cache import STATE_FILE, BuildState, CachedDoc, digest, dump_state, load_state, state_key
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import discover
@@ -15,7 +18,7 @@ from sitegen.group import (ErrorRow, Entry, Matrix, Taxonomy, build_error_rows, 
                            entries_of)
 from sitegen.normalise import normalise
 from sitegen.read import read_source
-from sitegen.render import RenderedDoc, Renderer
+from sitegen.render import RenderedDoc, Renderer, links_still_resolve
 from sitegen.urls import asset_url, doc_url
 
 Progress = Callable[[str], None]
@@ -36,6 +39,8 @@ class Site:
     assets: Mapping[str, SourceFile]  # output url -> source file
     problems: tuple[Problem, ...]
     timings: Mapping[str, float] = field(default_factory=dict)
+    cache: Mapping[str, CachedDoc] = field(default_factory=dict)  # what the next build may reuse
+    counts: Mapping[str, int] = field(default_factory=dict)  # how much of this build was redone
 
     def taxonomy(self, name: str) -> Taxonomy | None:
         return next((t for t in self.taxonomies if t.name == name), None)
@@ -45,21 +50,48 @@ def _quiet(_: str) -> None:
     pass
 
 
-def read_all(config: SiteConfig, progress: Progress = _quiet) -> tuple[list[Document], tuple[SourceFile, ...], list[Problem]]:
-    """Discover, read and normalise every document; a bad file is reported, never fatal."""
+@dataclass(frozen=True)
+class ReadResult:
+    documents: list[Document]
+    assets: tuple[SourceFile, ...]
+    problems: list[Problem]  # discovery problems, and read problems of files that gave no document
+    cached: dict[str, CachedDoc]  # source rel -> this build's cache entry (hash, document, its problems)
+    reread: int  # documents parsed afresh; the rest came unchanged from the cache
+
+
+def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None) -> ReadResult:
+    """Discover, read and normalise every document; unchanged files (same bytes) come from the cache."""
     found = discover(config.content_dir, config.output_dir)
     problems: list[Problem] = list(found.problems)
     documents: list[Document] = []
+    cached: dict[str, CachedDoc] = {}
+    reread = 0
     for source in found.documents:
+        source_hash = _hash_file(source, config.max_file_bytes)
+        old = previous.docs.get(source.rel) if previous else None
+        if old is not None and source_hash is not None and old.source_hash == source_hash and old.document.source == source:
+            documents.append(old.document)
+            cached[source.rel] = CachedDoc(source_hash, old.document, old.problems, old.page_url, old.rendered)
+            continue
+        reread += 1
         raw, read_problems = read_source(source, config.max_file_bytes)
-        problems.extend(read_problems)
         if raw is None:
+            problems.extend(read_problems)
             continue
         doc, doc_problems = normalise(raw, config)
-        problems.extend(doc_problems)
         documents.append(doc)
+        cached[source.rel] = CachedDoc(source_hash or "", doc, tuple(read_problems) + tuple(doc_problems))
     progress(f"read {len(documents)} documents and {len(found.assets)} assets from {config.content_dir}")
-    return documents, found.assets, problems
+    return ReadResult(documents, found.assets, problems, cached, reread)
+
+
+def _hash_file(source: SourceFile, max_bytes: int) -> str | None:
+    try:
+        if source.path.stat().st_size > max_bytes:
+            return None
+        return digest(source.path.read_bytes())
+    except OSError:
+        return None
 
 
 def assign_urls(documents: list[Document], problems: list[Problem]) -> dict[str, str]:
@@ -85,27 +117,59 @@ def assign_urls(documents: list[Document], problems: list[Problem]) -> dict[str,
     return urls
 
 
-def render_all(documents: list[Document], urls: Mapping[str, str], asset_urls: Mapping[str, str], config: SiteConfig) -> dict[str, RenderedDoc]:
-    renderer = Renderer(config.raw_html)
+def render_all(documents: list[Document], urls: Mapping[str, str], asset_urls: Mapping[str, str],
+               config: SiteConfig, cached: Mapping[str, CachedDoc]) -> tuple[dict[str, RenderedDoc], int]:
+    """Render every document whose source, page or link targets changed; in parallel when it pays."""
     doc_keys = {rel.casefold(): url for rel, url in urls.items()}
     asset_keys = {src.casefold(): url for src, url in asset_urls.items()}
-    return {doc.source.rel: renderer.render(doc, urls[doc.source.rel], doc_keys, asset_keys) for doc in documents}
+    rendered: dict[str, RenderedDoc] = {}
+    todo: list[tuple[Document, str]] = []
+    for doc in documents:
+        rel = doc.source.rel
+        old = cached.get(rel)
+        if (old is not None and old.rendered is not None and old.page_url == urls[rel]
+                and links_still_resolve(old.rendered, doc_keys, asset_keys)):
+            rendered[rel] = old.rendered
+        else:
+            todo.append((doc, urls[rel]))
+    jobs = config.jobs or os.cpu_count() or 1
+    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        chunks = [todo[i::jobs * 4] for i in range(jobs * 4)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = pool.map(_render_chunk, [(config.raw_html, chunk, doc_keys, asset_keys) for chunk in chunks if chunk])
+            for chunk_result in results:
+                rendered.update(chunk_result)
+    else:
+        rendered.update(_render_chunk((config.raw_html, todo, doc_keys, asset_keys)))
+    return rendered, len(todo)
 
 
-def gather(config: SiteConfig, progress: Progress = _quiet) -> Site:
+PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
+
+
+def _render_chunk(job: tuple[str, list[tuple[Document, str]], Mapping[str, str], Mapping[str, str]]) -> dict[str, RenderedDoc]:
+    raw_html, docs, doc_keys, asset_keys = job
+    renderer = Renderer(raw_html)
+    return {doc.source.rel: renderer.render(doc, url, doc_keys, asset_keys) for doc, url in docs}
+
+
+def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None) -> Site:
+    """Read, render and group the whole site, reusing what `previous` already made of unchanged input."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    documents, asset_sources, problems = read_all(config, progress)
+    read = read_all(config, progress, previous)
+    documents, problems = read.documents, list(read.problems)
     timings["read"] = time.perf_counter() - started
 
     mark = time.perf_counter()
     urls = assign_urls(documents, problems)
-    asset_urls = {a.rel: asset_url(a.rel) for a in asset_sources}
-    rendered = render_all(documents, urls, asset_urls, config)
+    asset_urls = {a.rel: asset_url(a.rel) for a in read.assets}
+    rendered, rerendered = render_all(documents, urls, asset_urls, config, read.cached)
     for doc in documents:
+        problems.extend(read.cached[doc.source.rel].problems)
         problems.extend(rendered[doc.source.rel].problems)
     timings["render"] = time.perf_counter() - mark
-    progress(f"rendered {len(rendered)} pages in {timings['render']:.2f}s")
+    progress(f"rendered {rerendered} of {len(rendered)} documents in {timings['render']:.2f}s")
 
     mark = time.perf_counter()
     entries = tuple(e for doc in documents for e in entries_of(doc, urls[doc.source.rel]))
@@ -116,6 +180,8 @@ def gather(config: SiteConfig, progress: Progress = _quiet) -> Site:
     matrix = build_matrix(components, problem_types)
     error_rows = build_error_rows(entries)
     timings["group"] = time.perf_counter() - mark
+    cache = {rel: CachedDoc(c.source_hash, c.document, c.problems, urls.get(rel, ""), rendered.get(rel))
+             for rel, c in read.cached.items()}
     return Site(
         config=config,
         documents=tuple(documents),
@@ -125,9 +191,11 @@ def gather(config: SiteConfig, progress: Progress = _quiet) -> Site:
         taxonomies=taxonomies,
         error_rows=error_rows,
         matrix=matrix,
-        assets={asset_urls[a.rel]: a for a in asset_sources},
+        assets={asset_urls[a.rel]: a for a in read.assets},
         problems=tuple(sorted(set(problems), key=_problem_order)),
         timings=timings,
+        cache=cache,
+        counts={"reread": read.reread, "rerendered": rerendered},
     )
 
 
@@ -144,24 +212,50 @@ class BuildResult:
     unchanged: int
     removed: int
     seconds: float
+    rebuilt: str = ""  # one line: what this build had to redo
+    rendered_pages: tuple[str, ...] = ()  # the pages whose templates were rendered this time
+
+
+def settings_key(config: SiteConfig) -> str:
+    """Everything that changes what reading and rendering make of the same bytes."""
+    return state_key(config.content_dir, dict(config.vocabularies), config.kinds, config.raw_html,
+                     config.max_file_bytes, config.taxonomies)
 
 
 def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
-    """Gather the whole site, then write it; raises OutputError before anything is written if unsafe."""
+    """Gather the whole site, then write it; raises OutputError before anything is written if unsafe.
+
+    A build state kept in the output folder lets a repeated build redo only what changed; the
+    result is byte-identical to a clean build of the same input.
+    """
     from sitegen.pages import render_site  # the writer side imports Jinja; `check` does not need it
     from sitegen.write import check_output_dir, write_output
 
     started = time.perf_counter()
     check_output_dir(config.output_dir, config.content_dir)
-    site = gather(config, progress)
+    key = settings_key(config)
+    previous = load_state(config.output_dir, key)
+    site = gather(config, progress, previous)
     mark = time.perf_counter()
-    files = render_site(site)
+    out = config.output_dir
+    pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
+                        {rel: c.source_hash for rel, c in site.cache.items()})
     timings = dict(site.timings)
     timings["pages"] = time.perf_counter() - mark
+    state = BuildState(key, site.cache, pages.fingerprints)
+    files = dict(pages.files)
+    reused = list(pages.reused)
+    # Pickled bytes of equal states can differ (object sharing), so compare values before rewriting.
+    if previous is not None and previous == state and (out / STATE_FILE).is_file():
+        reused.append(STATE_FILE)
+    else:
+        files[STATE_FILE] = dump_state(state)
     mark = time.perf_counter()
-    report = write_output(config.output_dir, files)
+    report = write_output(out, files, reused)
     timings["write"] = time.perf_counter() - mark
-    pages = sum(1 for name in files if name.endswith(".html"))
-    site = Site(**{**site.__dict__, "timings": timings})
-    return BuildResult(site, config.output_dir, pages, report.written, report.unchanged, report.removed,
-                       time.perf_counter() - started)
+    page_count = sum(1 for name in [*files, *pages.reused] if name.endswith(".html"))
+    site = replace(site, timings=timings)
+    rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "
+               f"{pages.rendered} of {len(pages.fingerprints)} pages, {report.written} files written, {report.removed} removed")
+    return BuildResult(site, out, page_count, report.written, report.unchanged + len(pages.reused), report.removed,
+                       time.perf_counter() - started, rebuilt, pages.rendered_pages)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, NoReturn
 
 Kind = Literal["solution", "template", "index", "page"]
 
@@ -25,6 +24,19 @@ KNOWN_FIELDS = (
     "tags",
     "summary",
 )
+
+
+class FrozenMap(dict):  # type: ignore[type-arg]
+    """A read-only dict that, unlike MappingProxyType, pickles: documents cross process boundaries."""
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("this mapping is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __ior__ = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (dict(self),))
 
 
 @dataclass(frozen=True)
@@ -78,8 +90,12 @@ class Document:
     summary: str = ""
     sections: tuple[ProblemSection, ...] = ()
     quick_reference: tuple[QuickReferenceRow, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    extra: Mapping[str, Any] = field(default_factory=FrozenMap)
     warnings: tuple[str, ...] = ()  # shown on the page itself, e.g. "front matter is invalid YAML"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.extra, FrozenMap):
+            object.__setattr__(self, "extra", FrozenMap(self.extra))
 
     def values(self, name: str) -> tuple[str, ...]:
         """The values of a taxonomy field, known or kept in `extra`, always as a tuple of strings."""

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections import Counter
-from pathlib import Path
-from typing import Any, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
 from sitegen.build import Site
+from sitegen.cache import Fingerprinter, files_digest
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, related_entries, related_index
 from sitegen.render import pygments_css
 from sitegen.search import SearchEntry, build_search_index
@@ -72,13 +71,33 @@ def _navigation(site: Site) -> list[tuple[str, str]]:
     return nav
 
 
-def render_site(site: Site) -> dict[str, bytes]:
-    env = make_environment(site)
-    files: dict[str, bytes] = {}
+@dataclass(frozen=True)
+class PageSpec:
+    """One page to render: where it goes, with which template, from what."""
+
+    url: str
+    template: str
+    context: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RenderedPages:
+    files: dict[str, bytes]  # output path -> bytes, for everything rendered or generated this time
+    reused: tuple[str, ...]  # pages whose inputs did not change: the file already in the output stands
+    fingerprints: dict[str, str]  # page -> fingerprint of its inputs, for the next build
+    rendered_pages: tuple[str, ...]
+
+    @property
+    def rendered(self) -> int:
+        return len(self.rendered_pages)
+
+
+def page_specs(site: Site) -> list[PageSpec]:
+    """Every page of the site with its template context; cheap: nothing is rendered here."""
+    specs: list[PageSpec] = []
 
     def page(url: str, template: str, **context: Any) -> None:
-        html = env.get_template(template).render(page_url=url, root=root_of(url), **context)
-        files[url] = html.encode("utf-8")
+        specs.append(PageSpec(url, template, context))
 
     listed = [e for e in site.entries if e.section is None]
     rel_index = related_index(site.entries)
@@ -87,27 +106,53 @@ def render_site(site: Site) -> dict[str, bytes]:
         entries_by_doc.setdefault(entry.doc.source.rel, []).append(entry)
     for doc in site.documents:
         rel = doc.source.rel
-        url = site.urls[rel]
         own = entries_by_doc.get(rel, [])
         related = related_entries(own[0], site.entries, rel_index) if own else ()
         terms = {t.name: [(v, t.term(v)) for v in doc.values(t.name)] for t in site.taxonomies}
-        page(url, "document.html", doc=doc, body=site.rendered[rel], related=related, terms=terms,
+        page(site.urls[rel], "document.html", doc=doc, body=site.rendered[rel], related=related, terms=terms,
              summary=own[0].solution if own else "", breadcrumbs=_breadcrumbs(site, doc))
 
     for taxonomy in site.taxonomies:
         page(taxonomy.url, "taxonomy.html", taxonomy=taxonomy)
+        # A term page gets its taxonomy's names without the other terms, so that editing one
+        # document re-renders only the term pages that list it.
+        names = replace(taxonomy, terms=())
         for term in taxonomy.terms:
-            page(term.url, "term.html", taxonomy=taxonomy, term=term)
+            page(term.url, "term.html", taxonomy=names, term=term)
 
-    page(errors_url(), "errors.html", rows=site.error_rows, component=None, components=_error_components(site))
-    for slug, label in _error_components(site):
+    components = _error_components(site)
+    page(errors_url(), "errors.html", rows=site.error_rows, component=None, components=components)
+    for slug, label in components:
         rows = tuple(r for r in site.error_rows if slug in {slugify(c) for c in r.component})
-        page(errors_url(label), "errors.html", rows=rows, component=label, components=_error_components(site))
+        page(errors_url(label), "errors.html", rows=rows, component=label, components=components)
 
     page("index.html", "home.html", stats=_stats(site, listed), recent=listed_recent(listed, site.config.recent_count),
          matrix=site.matrix, charts=_charts(site, listed))
     page("search.html", "search.html")
     page("404.html", "404.html")
+    return specs
+
+
+def render_site(site: Site, previous: Mapping[str, str] | None = None,
+                exists: Callable[[str], bool] = lambda url: False, doc_hashes: Mapping[str, str] | None = None) -> RenderedPages:
+    """Render the pages whose inputs changed since `previous`, and generate every other output file."""
+    env = make_environment(site)
+    fingerprint = Fingerprinter(doc_hashes or {})
+    # What every page shows besides its own context: templates, settings, navigation, the site's size.
+    solutions = sum(1 for e in site.entries if e.section is None)
+    common = fingerprint(_templates_digest(site), repr(site.config), env.globals["nav"], solutions)
+    files: dict[str, bytes] = {}
+    fingerprints: dict[str, str] = {}
+    reused: list[str] = []
+    for spec in page_specs(site):
+        fp = fingerprint(common, spec.template, spec.context)
+        fingerprints[spec.url] = fp
+        if previous is not None and previous.get(spec.url) == fp and exists(spec.url):
+            reused.append(spec.url)
+            continue
+        html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
+        files[spec.url] = html.encode("utf-8")
+    rendered = tuple(files)
     files["assets/pygments.css"] = pygments_css().encode("utf-8")
     files[SEARCH_INDEX] = build_search_index(search_entries(site)).encode("utf-8")
     files.update(_theme_assets(site))
@@ -118,8 +163,14 @@ def render_site(site: Site) -> dict[str, bytes]:
             continue
     files[".nojekyll"] = b""
     if site.config.base_url:
-        files["sitemap.xml"] = sitemap(site.config.base_url, [u for u in files if u.endswith(".html") and u != "404.html"])
-    return files
+        pages = [u for u in [*files, *reused] if u.endswith(".html") and u != "404.html"]
+        files["sitemap.xml"] = sitemap(site.config.base_url, pages)
+    return RenderedPages(files, tuple(reused), fingerprints, rendered)
+
+
+def _templates_digest(site: Site) -> str:
+    paths = [p for d in site.config.theme_dirs() if (d / "templates").is_dir() for p in (d / "templates").rglob("*") if p.is_file()]
+    return files_digest(paths)
 
 
 def listed_recent(listed: list[Entry], count: int) -> list[Entry]:

@@ -50,6 +50,8 @@ class RenderedDoc:
     toc: tuple[Heading, ...]
     text: str  # plain text of the body, for search and snippets
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    # Every link target looked up and what it resolved to: a cached render stays valid while these hold.
+    lookups: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass
@@ -63,6 +65,16 @@ class _LinkContext:
     doc_urls: Mapping[str, str] = field(default_factory=dict)  # source rel (casefolded) -> page url
     asset_urls: Mapping[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    lookups: dict[str, str | None] = field(default_factory=dict)
+
+    def resolve(self, key: str) -> str | None:
+        """A document page, else an asset, for a casefolded content path; remembered for the cache."""
+        found = self.doc_urls.get(key) or self.doc_urls.get(key + ".md")
+        if found is None and not key.endswith(".md"):
+            found = self.asset_urls.get(key)
+            found = f"asset:{found}" if found else None
+        self.lookups[key] = found
+        return found
 
 
 class _LinkRewriter(Treeprocessor):
@@ -93,16 +105,14 @@ class _LinkRewriter(Treeprocessor):
             return url  # site-absolute: cannot be checked or made relative safely, left as written
         base = posixpath.dirname(ctx.source_rel)
         target = posixpath.normpath(posixpath.join(base, unquote(parts.path)))
-        key = target.casefold()
-        if target.lower().endswith(".md") or key in ctx.doc_urls or key + ".md" in ctx.doc_urls:
-            page = ctx.doc_urls.get(key) or ctx.doc_urls.get(key + ".md")
-            if page is None:
-                self._report(url, f"link to `{parts.path}` points to no document", "fix the path, or remove the link")
-                return url
-            return relative_url(ctx.page_url, page) + (f"#{parts.fragment}" if parts.fragment else "")
-        asset = ctx.asset_urls.get(key)
-        if asset is not None:
-            return relative_url(ctx.page_url, asset)
+        found = ctx.resolve(target.casefold())
+        if found is not None and found.startswith("asset:"):
+            return relative_url(ctx.page_url, found[len("asset:"):])
+        if found is not None:
+            return relative_url(ctx.page_url, found) + (f"#{parts.fragment}" if parts.fragment else "")
+        if target.lower().endswith(".md"):
+            self._report(url, f"link to `{parts.path}` points to no document", "fix the path, or remove the link")
+            return url
         if not target.startswith(".."):
             self._report(url, f"link to `{parts.path}` points to no file in the content folder", "fix the path, or add the file")
         return url
@@ -136,7 +146,7 @@ class Renderer:
     def render(self, doc: Document, page_url: str, doc_urls: Mapping[str, str], asset_urls: Mapping[str, str]) -> RenderedDoc:
         ctx = self.context
         ctx.page_url, ctx.source_rel, ctx.body_line, ctx.body = page_url, doc.source.rel, doc.body_line, doc.body
-        ctx.doc_urls, ctx.asset_urls, ctx.problems = doc_urls, asset_urls, []
+        ctx.doc_urls, ctx.asset_urls, ctx.problems, ctx.lookups = doc_urls, asset_urls, [], {}
         self.md.reset()
         body = _drop_title(doc.body, doc.title)
         try:
@@ -148,7 +158,14 @@ class Renderer:
         if self.raw_html == "sanitize":
             html = nh3.clean(html, tags=_SANITIZE_TAGS, attributes=_SANITIZE_ATTRS, url_schemes=set(SAFE_SCHEMES - {""}), link_rel=None)
         toc = tuple(_flatten(getattr(self.md, "toc_tokens", [])))
-        return RenderedDoc(html=html, toc=toc, text=html_to_text(html), problems=tuple(ctx.problems))
+        return RenderedDoc(html=html, toc=toc, text=html_to_text(html), problems=tuple(ctx.problems),
+                           lookups=tuple(sorted(ctx.lookups.items())))
+
+
+def links_still_resolve(rendered: RenderedDoc, doc_urls: Mapping[str, str], asset_urls: Mapping[str, str]) -> bool:
+    """Whether a cached render of an unchanged document would resolve its links the same way today."""
+    probe = _LinkContext(doc_urls=doc_urls, asset_urls=asset_urls)
+    return all(probe.resolve(key) == found for key, found in rendered.lookups)
 
 
 def _drop_title(body: str, title: str) -> str:

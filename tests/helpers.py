@@ -94,5 +94,11 @@ class Page(HTMLParser):
         return [text for _, text in self.links]
 
 
+def site_files(out: Path) -> dict[str, bytes]:
+    """Every published file of a built site and its bytes; sitegen's own build state is left out."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.relative_to(out).as_posix().startswith(".sitegen-cache/")}
+
+
 def page(out: Path, rel: str) -> Page:
     return Page((out / rel).read_text(encoding="utf-8"))

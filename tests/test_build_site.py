@@ -10,7 +10,7 @@ import pytest
 
 from sitegen.build import build
 from sitegen.write import MANIFEST, OutputError
-from tests.helpers import ROOT, build_docs, make_config, page, write_docs, Page
+from tests.helpers import ROOT, build_docs, make_config, page, site_files, write_docs, Page
 
 POOL = """\
     ---
@@ -177,8 +177,7 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     for name in ("one", "two"):
         config = make_config(ROOT / "content", tmp_path / name)
         build(config)
-        outputs.append({p.relative_to(tmp_path / name).as_posix(): p.read_bytes()
-                        for p in sorted((tmp_path / name).rglob("*")) if p.is_file()})
+        outputs.append(site_files(tmp_path / name))
     assert outputs[0].keys() == outputs[1].keys()
     assert [k for k in outputs[0] if outputs[0][k] != outputs[1][k]] == []
 

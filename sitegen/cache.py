@@ -1,0 +1,123 @@
+"""What the last build knew, kept in the output folder, so the next build redoes only what changed.
+
+Staleness is decided by content hashes (of sources, templates, config and sitegen's own code), never
+by modification times: a `git checkout` that restores an old file with a new mtime costs nothing,
+and an edit that keeps the mtime is still seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import sitegen
+from sitegen.diagnostics import Problem
+from sitegen.document import Document
+from sitegen.render import RenderedDoc
+
+CACHE_DIR = ".sitegen-cache"
+STATE_FILE = f"{CACHE_DIR}/state.pickle"
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CachedDoc:
+    """One source file as read, normalised and rendered by an earlier build."""
+
+    source_hash: str
+    document: Document
+    problems: tuple[Problem, ...]
+    page_url: str = ""
+    rendered: RenderedDoc | None = None
+
+
+@dataclass(frozen=True)
+class BuildState:
+    key: str  # sitegen's code and the settings that shape reading and rendering
+    docs: Mapping[str, CachedDoc] = field(default_factory=dict)  # source rel -> what was made of it
+    pages: Mapping[str, str] = field(default_factory=dict)  # output path -> fingerprint of its inputs
+    extra: Mapping[str, Any] = field(default_factory=dict)  # other stages' caches, e.g. search analysis
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def files_digest(paths: Iterable[Path], root: Path | None = None) -> str:
+    """One hash over the names and bytes of some files."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(paths):
+        name = path.relative_to(root).as_posix() if root else path.name
+        h.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"<unreadable>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_key() -> str:
+    """sitegen's own modules: upgrading or editing sitegen invalidates every cached result."""
+    package = Path(sitegen.__file__).resolve().parent
+    return files_digest(package.glob("*.py"), package)
+
+
+def state_key(*parts: object) -> str:
+    return digest(repr((_FORMAT, sitegen.__version__, code_key(), *parts)).encode("utf-8"))
+
+
+def load_state(output_dir: Path, key: str) -> BuildState | None:
+    """The last build's state, or None when there is none or it was made under other code or settings."""
+    try:
+        with open(output_dir / STATE_FILE, "rb") as handle:
+            state = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    if not isinstance(state, BuildState) or state.key != key:
+        return None
+    return state
+
+
+def dump_state(state: BuildState) -> bytes:
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class Fingerprinter:
+    """Stable digests of page inputs; documents count by content, not by their (large) bodies twice."""
+
+    def __init__(self, doc_hashes: Mapping[str, str]) -> None:
+        self.doc_hashes = doc_hashes
+        self._memo: dict[int, Any] = {}
+
+    def __call__(self, *values: Any) -> str:
+        return digest(repr(tuple(self._reduce(v) for v in values)).encode("utf-8", "surrogateescape"))
+
+    def _reduce(self, value: Any) -> Any:
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        if isinstance(value, (dt.date, Path)):
+            return str(value)
+        key = id(value)
+        if key in self._memo:
+            return self._memo[key][1]
+        if isinstance(value, Document):
+            reduced: Any = ("doc", value.source.rel, self.doc_hashes.get(value.source.rel) or digest(pickle.dumps(value)))
+        elif isinstance(value, RenderedDoc):
+            reduced = ("rendered", digest(value.html.encode("utf-8", "surrogateescape")))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            reduced = (type(value).__name__, tuple(self._reduce(getattr(value, f.name)) for f in dataclasses.fields(value)))
+        elif isinstance(value, Mapping):
+            reduced = ("map", tuple(sorted((repr(self._reduce(k)), self._reduce(v)) for k, v in value.items())))
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            items = [self._reduce(v) for v in value]
+            reduced = ("seq", tuple(sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items))
+        else:
+            reduced = ("obj", type(value).__name__, repr(value))
+        self._memo[key] = (value, reduced)  # keep value alive so its id is not reused during this build
+        return reduced

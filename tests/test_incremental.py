@@ -1,0 +1,156 @@
+"""Repeated builds redo only what changed, and always equal a clean build byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import BuildResult, build
+from tests.helpers import ROOT, make_config, page, site_files, write_docs
+
+
+def doc(title: str, component: str = "database", tags: str = "[postgres]", body: str = "") -> str:
+    return f"""\
+        ---
+        title: {title}
+        date: 2025-05-01
+        problem_type: database_issue
+        component: {component}
+        severity: high
+        tags: {tags}
+        symptoms: ['{title} failed']
+        ---
+        ## Solution
+        Fix {title}. {body}
+        """
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    return write_docs(tmp_path / "kb", {
+        "a.md": doc("Alpha", body="See [beta](b.md)."),
+        "b.md": doc("Beta"),
+        "c.md": doc("Gamma", component="cache", tags="[redis]"),
+    })
+
+
+def rebuild(kb: Path, out: Path, **settings: object) -> BuildResult:
+    return build(make_config(kb, out, **settings))
+
+
+def assert_same_as_clean(kb: Path, out: Path, tmp_path: Path, **settings: object) -> None:
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(make_config(kb, clean, **settings))
+    assert site_files(out) == site_files(clean)
+
+
+def test_nothing_changed_redoes_nothing(kb: Path, tmp_path: Path) -> None:
+    rebuild(kb, tmp_path / "out")
+    again = rebuild(kb, tmp_path / "out")
+    assert again.site.counts == {"reread": 0, "rerendered": 0}
+    assert again.rebuilt.startswith("0 read, 0 rendered, 0 of ")
+    assert again.written == 0
+
+
+def test_editing_a_body_rerenders_only_that_document(kb: Path, tmp_path: Path) -> None:
+    # Unrelated documents: no shared component, type, tag, severity or root cause with c.md.
+    for n in range(8):
+        write_docs(kb, {f"other{n}.md": doc(f"Other {n}", component=f"area{n}", tags=f"[t{n}]").replace(
+            "database_issue", f"kind{n}").replace("severity: high", "severity: low")})
+    out = tmp_path / "out"
+    first = rebuild(kb, out)
+    (kb / "c.md").write_text((kb / "c.md").read_text().replace("Fix Gamma.", "Flush the Gamma cache."))
+    second = rebuild(kb, out)
+    assert second.site.counts == {"reread": 1, "rerendered": 1}
+    pages_rendered = int(second.rebuilt.split(", ")[2].split(" of ")[0])
+    assert 1 <= pages_rendered < first.pages // 3
+    assert "docs/c.html" in second.rendered_pages
+    assert not any(name.startswith("docs/other") for name in second.rendered_pages)
+    assert "component/area1.html" not in second.rendered_pages
+    assert "Flush the Gamma cache." in page(out, "docs/c.html").text
+    assert "Flush the Gamma cache." in page(out, "errors.html").text
+    assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_changing_metadata_moves_the_document_between_group_pages(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    write_docs(kb, {"c.md": doc("Gamma", component="database", tags="[redis]")})
+    rebuild(kb, out)
+    assert not (out / "component/cache.html").exists()
+    assert "Gamma" in page(out, "component/database.html").link_texts()
+    assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_deleting_a_document_removes_it_everywhere(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    (kb / "b.md").unlink()
+    result = rebuild(kb, out)
+    assert not (out / "docs/b.html").exists()
+    for rel in ("index.html", "errors.html", "component/database.html", "tags/postgres.html"):
+        assert "Beta" not in page(out, rel).link_texts(), rel
+    # a.md links to b.md: its page was re-rendered and the broken link is reported
+    assert result.site.counts["rerendered"] == 1
+    assert [p.path for p in result.site.problems if p.kind == "link"] == ["a.md"]
+    assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_renaming_a_document_moves_its_page(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    (kb / "c.md").rename(kb / "gamma.md")
+    rebuild(kb, out)
+    assert not (out / "docs/c.html").exists() and (out / "docs/gamma.html").is_file()
+    assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_adding_a_link_target_rerenders_the_document_that_links_to_it(tmp_path: Path) -> None:
+    kb = write_docs(tmp_path / "kb", {"a.md": doc("Alpha", body="See [later](later.md).")})
+    out = tmp_path / "out"
+    first = rebuild(kb, out)
+    assert [p.kind for p in first.site.problems if p.kind == "link"] == ["link"]
+    write_docs(kb, {"later.md": doc("Later")})
+    second = rebuild(kb, out)
+    assert second.site.counts == {"reread": 1, "rerendered": 2}
+    assert [p for p in second.site.problems if p.kind == "link"] == []
+    assert "later.html" in [href for href, _ in page(out, "docs/a.html").links]
+    assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_template_change_rerenders_every_page_using_it(kb: Path, tmp_path: Path) -> None:
+    theme = tmp_path / "theme" / "templates"
+    theme.mkdir(parents=True)
+    shutil.copy(ROOT / "themes/default/templates/term.html", theme / "term.html")
+    out = tmp_path / "out"
+    rebuild(kb, out, theme_dir=tmp_path / "theme")
+    (theme / "term.html").write_text((theme / "term.html").read_text().replace("{% block content %}", "{% block content %}<p>Custom term page</p>"))
+    result = rebuild(kb, out, theme_dir=tmp_path / "theme")
+    assert result.site.counts["rerendered"] == 0  # Markdown does not depend on templates
+    assert "Custom term page" in page(out, "component/database.html").text
+    assert_same_as_clean(kb, out, tmp_path, theme_dir=tmp_path / "theme")
+
+
+def test_config_change_invalidates_the_cache(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    result = rebuild(kb, out, raw_html="escape")
+    assert result.site.counts["rerendered"] == 3
+
+
+def test_a_page_deleted_from_the_output_is_written_again(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    (out / "docs/b.html").unlink()
+    rebuild(kb, out)
+    assert (out / "docs/b.html").is_file()
+
+
+def test_parallel_and_serial_builds_are_identical(tmp_path: Path) -> None:
+    serial = build(make_config(ROOT / "content", tmp_path / "serial", jobs=1))
+    parallel = build(make_config(ROOT / "content", tmp_path / "parallel", jobs=2))
+    assert serial.site.counts["rerendered"] == parallel.site.counts["rerendered"] >= 30
+    assert site_files(tmp_path / "serial") == site_files(tmp_path / "parallel")
