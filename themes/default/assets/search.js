@@ -1,0 +1,500 @@
+/*
+ * sitegen search: query building (pure, shared with node tests) and the browser UI.
+ *
+ * Queries never go through lunr's query-string parser (`idx.search`), which throws on input such
+ * as `ImportError: cannot import name 'X'` or `--no-cache`: terms come from the shared tokenizer
+ * (tokenizer.js) and are handed to `idx.query` one by one, so no input can throw.
+ *
+ * Needs, before it: vendor/lunr.min.js and tokenizer.js. The index is `search-index.js`, loaded
+ * with a <script> tag (never fetch, so file:// works) on first use of the search box.
+ */
+(function (root, factory) {
+  if (typeof module === "object" && module.exports) {
+    module.exports = factory(require("./vendor/lunr.min.js"), require("./tokenizer.js").tokenize);
+  } else {
+    root.sitegen = root.sitegen || {};
+    root.sitegen.search = factory(root.lunr, root.sitegen.tokenize);
+    if (root.document) root.sitegen.search.start(root, root.document);
+  }
+})(typeof self !== "undefined" ? self : this, function (lunr, tokenize) {
+  "use strict";
+
+  var HEAD_CHARS = 2000; // a long paste keeps its start (the message) ...
+  var TAIL_CHARS = 8000; // ... and its end (the final exception line)
+  var MAX_TERMS = 48;
+  var MIN_PREFIX = 2;
+
+  // How much a pasted line says about the problem. The last exception line says the most.
+  var WEIGHT = { last: 4, exception: 2, text: 1, code: 0.3, frame: 0.1, number: 0.4 };
+  var SKIP_LINE = /^\s*(Traceback \(most recent call last\):?|During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:|\^+|~+)\s*$/;
+  var FRAME_LINE = /^\s*(File ".*", line \d+|at [\w$.<>\[\]\/]+ ?\(.*\)\s*$|at \S+:\d+(:\d+)?\)?\s*$|#\d+ |\.\.\. \d+ more)/;
+  var EXCEPTION_LINE = /^(?:E\s+)?(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault|Failure)\b/;
+  var ADDRESS = /\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]{16,}\b|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g;
+  var PATH = /(?:[A-Za-z]:)?(?:[\\\/][^\s\\\/"'<>|:]+){2,}[\\\/]?/g;
+  var NUMBER = /^[0-9][0-9._-]*$/;
+
+  function isStopWord(term) {
+    return lunr.stopWordFilter(term) === undefined;
+  }
+
+  function capInput(text) {
+    if (typeof text !== "string") return "";
+    if (text.length <= HEAD_CHARS + TAIL_CHARS) return text;
+    return text.slice(0, HEAD_CHARS) + "\n" + text.slice(-TAIL_CHARS);
+  }
+
+  // A traceback pasted into <input> arrives on one line: cut it where its lines began.
+  var LINE_START = /(?:\s+|(?<=[)\]}'">]))(?=Traceback \(most recent call last\)|File "|During handling of|The above exception|at [\w$.<>]+ ?\(|(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault|Failure)\b:)/g;
+
+  /** Each line of the input with the weight of its words. */
+  function weighLines(text) {
+    if (!/[\r\n]/.test(text)) text = text.replace(LINE_START, "\n");
+    var lines = text.split(/\r\n|\r|\n/);
+    var weighed = [];
+    var lastException = -1;
+    var afterFrame = false;
+    for (var i = 0; i < lines.length; i++) {
+      var line = lines[i];
+      if (!line.trim() || SKIP_LINE.test(line)) continue;
+      var weight = WEIGHT.text;
+      if (FRAME_LINE.test(line)) {
+        weight = WEIGHT.frame;
+        afterFrame = true;
+      } else if (EXCEPTION_LINE.test(line)) {
+        weight = WEIGHT.exception;
+        lastException = weighed.length;
+        afterFrame = false;
+      } else if (afterFrame && /^\s/.test(line)) {
+        weight = WEIGHT.code; // the source line a traceback quotes under its frame
+      } else {
+        afterFrame = false;
+      }
+      weighed.push({ text: line, weight: weight });
+    }
+    if (lastException >= 0) weighed[lastException].weight = WEIGHT.last;
+    return weighed;
+  }
+
+  /**
+   * The query terms for `text`: [{term, boost, prefix}], strongest first.
+   * options.prefix: the words being typed at the end also match as prefixes.
+   */
+  function queryTerms(text, options) {
+    var capped = capInput(text);
+    var byTerm = Object.create(null);
+    var order = [];
+    function add(term, weight, prefix) {
+      if (!term || isStopWord(term)) return;
+      if (NUMBER.test(term)) weight = Math.min(weight, WEIGHT.number);
+      var seen = byTerm[term];
+      if (!seen) {
+        seen = byTerm[term] = { term: term, boost: weight, prefix: false, first: order.length };
+        order.push(seen);
+      }
+      seen.boost = Math.max(seen.boost, weight);
+      seen.prefix = seen.prefix || prefix;
+    }
+    weighLines(capped).forEach(function (line) {
+      var rest = line.text.replace(ADDRESS, " ").replace(PATH, function (path) {
+        tokenize(path).forEach(function (term) { add(term, Math.min(line.weight, WEIGHT.frame), false); });
+        return " ";
+      });
+      tokenize(rest).forEach(function (term) { add(term, line.weight, false); });
+    });
+    if (options && options.prefix && capped && !/\s$/.test(capped)) {
+      var lastWord = capped.split(/\s+/).pop();
+      tokenize(lastWord).forEach(function (term) {
+        if (Array.from(term).length >= MIN_PREFIX && byTerm[term]) byTerm[term].prefix = true;
+      });
+    }
+    order.sort(function (a, b) { return b.boost - a.boost || a.first - b.first; });
+    return order.slice(0, MAX_TERMS).map(function (t) {
+      return { term: t.term, boost: t.boost, prefix: t.prefix };
+    });
+  }
+
+  /** lunr results for `text` against `idx`; never throws, [] for an empty query. */
+  function runSearch(idx, text, options) {
+    var terms = queryTerms(text, options);
+    if (!terms.length) return [];
+    try {
+      return idx.query(function (q) {
+        terms.forEach(function (t) {
+          // usePipeline: the query term is stemmed by lunr.js's stemmer, as the index was.
+          q.term(t.term, { boost: t.boost, usePipeline: true });
+          if (t.prefix) {
+            q.term(t.term, { boost: t.boost / 2, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
+          }
+        });
+      });
+    } catch (err) {
+      // Not expected (terms hold no query syntax), but a search box must never break the page.
+      if (typeof console !== "undefined") console.error("sitegen search:", err);
+      return [];
+    }
+  }
+
+  function stemOf(term) {
+    return lunr.stemmer(new lunr.Token(term)).toString();
+  }
+
+  /** The index terms matched by a result, for highlighting. */
+  function matchedTerms(result) {
+    var terms = Object.create(null);
+    Object.keys((result.matchData && result.matchData.metadata) || {}).forEach(function (t) { terms[t] = true; });
+    return terms;
+  }
+
+  /**
+   * Split `text` into [{text, mark}] around the words whose terms were matched, keeping about
+   * `maxWords` words starting a little before the first match.
+   */
+  function snippetParts(text, terms, maxWords) {
+    var words = String(text || "").split(/\s+/).filter(Boolean);
+    var marks = words.map(function (word) {
+      return tokenize(word).some(function (t) { return terms[stemOf(t)] === true; });
+    });
+    var first = marks.indexOf(true);
+    var start = first > 5 ? first - 5 : 0;
+    var end = Math.min(words.length, start + (maxWords || 40));
+    var parts = [];
+    if (start > 0) parts.push({ text: "… ", mark: false });
+    for (var i = start; i < end; i++) {
+      parts.push({ text: words[i], mark: marks[i] });
+      if (i < end - 1) parts.push({ text: " ", mark: false });
+    }
+    if (end < words.length) parts.push({ text: " …", mark: false });
+    return parts;
+  }
+
+
+  /* ---------------------------------------------------------------- browser UI */
+
+  var FACETS = [["component", "Component"], ["problem_type", "Problem type"], ["severity", "Severity"]];
+  var DROPDOWN_RESULTS = 8;
+  var PAGE_RESULTS = 100;
+
+  function valuesOf(doc, key) {
+    var value = doc[key];
+    if (Array.isArray(value)) return value;
+    return value ? [value] : [];
+  }
+
+  function start(win, doc) {
+    var state = { idx: null, byRef: null, loading: false, waiters: [], pasted: null };
+    var root = (doc.body && doc.body.getAttribute("data-root")) || "./";
+
+    function loadIndex(callback) {
+      if (state.idx) return callback(null);
+      state.waiters.push(callback);
+      if (state.loading) return;
+      state.loading = true;
+      function finish(err) {
+        state.loading = false;
+        var waiters = state.waiters;
+        state.waiters = [];
+        waiters.forEach(function (fn) { fn(err); });
+      }
+      function useData() {
+        var data = win.SITEGEN_SEARCH;
+        if (!data) return finish(new Error("the search index is empty"));
+        try {
+          state.idx = lunr.Index.load(data.index);
+          state.byRef = Object.create(null);
+          data.docs.forEach(function (d) { state.byRef[String(d.ref)] = d; });
+        } catch (err) {
+          return finish(err);
+        }
+        finish(null);
+      }
+      if (win.SITEGEN_SEARCH) return useData();
+      // A <script> tag, not fetch: fetch of a local file is refused under file://.
+      var script = doc.createElement("script");
+      script.src = root + "search-index.js";
+      script.onload = useData;
+      script.onerror = function () { finish(new Error("search-index.js could not be loaded")); };
+      doc.body.appendChild(script);
+    }
+
+    function search(text) {
+      var hits = runSearch(state.idx, text, { prefix: true });
+      return hits.map(function (hit) {
+        return { doc: state.byRef[hit.ref], hit: hit };
+      }).filter(function (r) { return r.doc; });
+    }
+
+    function el(tag, className, text) {
+      var node = doc.createElement(tag);
+      if (className) node.className = className;
+      if (text !== undefined) node.textContent = text;
+      return node;
+    }
+
+    function metaLine(d) {
+      var meta = el("span", "search-result-meta");
+      var bits = [valuesOf(d, "component").join(", "), valuesOf(d, "problem_type").join(", "), d.severity || ""];
+      meta.textContent = bits.filter(Boolean).join(" · ");
+      if (d.severity) meta.setAttribute("data-severity", d.severity);
+      return meta;
+    }
+
+    function snippetNode(r, tag) {
+      var node = el(tag, "search-snippet");
+      snippetParts(r.doc.snippet, matchedTerms(r.hit), 30).forEach(function (part) {
+        node.appendChild(part.mark ? el("mark", "", part.text) : doc.createTextNode(part.text));
+      });
+      return node;
+    }
+
+    var form = doc.querySelector("form.search-form");
+    var input = doc.getElementById("search-input");
+    var dropdown = doc.getElementById("search-dropdown");
+    var resultsList = doc.getElementById("search-results");
+    if (!input) return;
+
+    // The text to search: a pasted multi-line traceback keeps its lines, which <input> drops.
+    function queryText() {
+      if (state.pasted && state.pasted.value === input.value) return state.pasted.raw;
+      return input.value;
+    }
+    input.addEventListener("paste", function (event) {
+      var raw = event.clipboardData && event.clipboardData.getData("text/plain");
+      if (!raw || !/[\r\n]/.test(raw)) return;
+      setTimeout(function () {
+        state.pasted = { raw: raw, value: input.value };
+        update();
+      }, 0);
+    });
+
+    /* ------------------------------------------ dropdown (combobox + listbox) */
+    var active = -1;
+    var options = [];
+    var listbox = null;
+    if (dropdown && !resultsList) {
+      listbox = el("ul", "search-listbox");
+      listbox.id = "search-listbox";
+      listbox.setAttribute("role", "listbox");
+      listbox.setAttribute("aria-label", "Search results");
+      input.setAttribute("role", "combobox");
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-controls", listbox.id);
+      input.setAttribute("aria-expanded", "false");
+      // Keep focus in the input when a result is clicked; the link still navigates.
+      dropdown.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    }
+
+    function setActive(i) {
+      if (active >= 0 && options[active]) {
+        options[active].classList.remove("is-active");
+        options[active].setAttribute("aria-selected", "false");
+      }
+      active = i;
+      if (active >= 0 && options[active]) {
+        options[active].classList.add("is-active");
+        options[active].setAttribute("aria-selected", "true");
+        input.setAttribute("aria-activedescendant", options[active].id);
+        if (options[active].scrollIntoView) options[active].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function closeDropdown() {
+      if (!listbox) return;
+      setActive(-1);
+      dropdown.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+    }
+
+    function renderDropdown(results, text) {
+      dropdown.textContent = "";
+      listbox.textContent = "";
+      options = [];
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      if (!text.trim()) return closeDropdown();
+      results.slice(0, DROPDOWN_RESULTS).forEach(function (r, i) {
+        var li = el("li", "search-result");
+        li.id = "search-option-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        var link = el("a", "search-result-title", r.doc.title);
+        link.href = root + r.doc.url;
+        link.tabIndex = -1;
+        li.appendChild(link);
+        li.appendChild(metaLine(r.doc));
+        li.appendChild(snippetNode(r, "span"));
+        listbox.appendChild(li);
+        options.push(li);
+      });
+      if (!results.length) dropdown.appendChild(el("p", "search-dropdown-status", "No matching documents."));
+      dropdown.appendChild(listbox);
+      var all = el("a", "search-all", results.length ? "All " + results.length + " results" : "Search page");
+      all.href = root + "search.html?q=" + encodeURIComponent(input.value);
+      dropdown.appendChild(all);
+      dropdown.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+
+    /* ------------------------------------------------------------ search page */
+    var facetsBox = doc.getElementById("search-facets");
+    var statusBox = doc.getElementById("search-status");
+    var params = new URLSearchParams(win.location.search);
+    var filters = {};
+    FACETS.forEach(function (f) { filters[f[0]] = params.getAll(f[0]); });
+    var pageResults = [];
+
+    function passes(d) {
+      return FACETS.every(function (f) {
+        var wanted = filters[f[0]];
+        return !wanted.length || valuesOf(d, f[0]).some(function (v) { return wanted.indexOf(v) >= 0; });
+      });
+    }
+
+    function rememberInUrl() {
+      var next = new URLSearchParams();
+      next.set("q", input.value);
+      FACETS.forEach(function (f) { filters[f[0]].forEach(function (v) { next.append(f[0], v); }); });
+      try {
+        win.history.replaceState(null, "", "?" + next.toString());
+      } catch (err) {
+        // Some browsers refuse history changes on file:// pages; the results still show.
+      }
+    }
+
+    function renderFacets() {
+      if (!facetsBox) return;
+      facetsBox.textContent = "";
+      FACETS.forEach(function (f) {
+        var counts = Object.create(null);
+        var names = [];
+        pageResults.forEach(function (r) {
+          valuesOf(r.doc, f[0]).forEach(function (v) {
+            if (!(v in counts)) { counts[v] = 0; names.push(v); }
+            counts[v] += 1;
+          });
+        });
+        if (!names.length) return;
+        names.sort();
+        var box = el("fieldset", "search-facet");
+        box.appendChild(el("legend", "", f[1]));
+        names.forEach(function (name) {
+          var label = el("label");
+          var check = el("input");
+          check.type = "checkbox";
+          check.name = f[0];
+          check.value = name;
+          check.checked = filters[f[0]].indexOf(name) >= 0;
+          check.addEventListener("change", function () {
+            var list = filters[f[0]].filter(function (v) { return v !== name; });
+            if (check.checked) list.push(name);
+            filters[f[0]] = list;
+            rememberInUrl();
+            renderResults();
+          });
+          label.appendChild(check);
+          label.appendChild(doc.createTextNode(" " + name + " (" + counts[name] + ")"));
+          box.appendChild(label);
+        });
+        facetsBox.appendChild(box);
+      });
+    }
+
+    function renderResults() {
+      var text = input.value.trim();
+      var shown = pageResults.filter(function (r) { return passes(r.doc); }).slice(0, PAGE_RESULTS);
+      resultsList.textContent = "";
+      shown.forEach(function (r) {
+        var li = el("li", "search-result");
+        var link = el("a", "search-result-title", r.doc.title);
+        link.href = root + r.doc.url;
+        li.appendChild(link);
+        li.appendChild(metaLine(r.doc));
+        li.appendChild(snippetNode(r, "p"));
+        resultsList.appendChild(li);
+      });
+      if (!statusBox) return;
+      var quoted = "“" + (text.length > 80 ? text.slice(0, 80) + "…" : text) + "”";
+      if (!text) statusBox.textContent = "Type a word or paste an error message.";
+      else if (!pageResults.length) statusBox.textContent = "No documents match " + quoted + ". Try fewer words or the exact error message.";
+      else if (shown.length < pageResults.length) statusBox.textContent = shown.length + " of " + pageResults.length + " results for " + quoted + " (filtered).";
+      else statusBox.textContent = pageResults.length + (pageResults.length === 1 ? " result" : " results") + " for " + quoted + ".";
+    }
+
+    function showError(err) {
+      if (statusBox) statusBox.textContent = "Search is unavailable: " + err.message + ".";
+      else if (dropdown) { dropdown.textContent = ""; dropdown.appendChild(el("p", "search-dropdown-status", "Search is unavailable.")); dropdown.hidden = false; }
+    }
+
+    /* --------------------------------------------------------------- wiring */
+    var timer = null;
+    function update() {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        loadIndex(function (err) {
+          if (err) return showError(err);
+          var text = queryText();
+          var results = search(text);
+          if (resultsList) {
+            pageResults = results;
+            rememberInUrl();
+            renderFacets();
+            renderResults();
+          } else if (listbox) {
+            renderDropdown(results, text);
+          }
+        });
+      }, 60);
+    }
+
+    input.addEventListener("focus", function () { loadIndex(function () {}); });
+    input.addEventListener("input", update);
+    input.addEventListener("blur", function () { closeDropdown(); });
+    input.addEventListener("keydown", function (event) {
+      if (!listbox) return;
+      var open = !dropdown.hidden && options.length > 0;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (!options.length) return;
+        event.preventDefault();
+        if (dropdown.hidden) { dropdown.hidden = false; input.setAttribute("aria-expanded", "true"); }
+        // Wraps through -1 (no result highlighted: Enter submits to the search page).
+        var next = active + (event.key === "ArrowDown" ? 1 : -1);
+        if (next >= options.length) next = -1;
+        if (next < -1) next = options.length - 1;
+        setActive(next);
+      } else if (event.key === "Enter" && open && active >= 0) {
+        event.preventDefault();
+        win.location.href = options[active].querySelector("a").href;
+      } else if (event.key === "Escape" && !dropdown.hidden) {
+        event.preventDefault();
+        closeDropdown();
+      }
+    });
+    doc.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      var t = event.target;
+      var tag = t && t.tagName ? t.tagName.toLowerCase() : "";
+      if (tag === "input" || tag === "textarea" || tag === "select" || (t && t.isContentEditable)) return;
+      event.preventDefault();
+      input.focus();
+    });
+    if (form && resultsList) {
+      // On the search page the results update as you type; no reload needed.
+      form.addEventListener("submit", function (event) { event.preventDefault(); update(); });
+    }
+
+    if (resultsList) {
+      input.value = params.get("q") || "";
+      if (statusBox) statusBox.textContent = "Loading search index…";
+      update();
+    }
+  }
+
+  return {
+    queryTerms: queryTerms,
+    runSearch: runSearch,
+    snippetParts: snippetParts,
+    matchedTerms: matchedTerms,
+    start: start
+  };
+});
