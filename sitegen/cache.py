@@ -89,35 +89,43 @@ def dump_state(state: BuildState) -> bytes:
 
 
 class Fingerprinter:
-    """Stable digests of page inputs; documents count by content, not by their (large) bodies twice."""
+    """Stable digests of page inputs, hashed as a tree: each object is digested once per build.
+
+    A document counts by the hash of its source bytes (plus path), so a page listing 500 documents
+    costs 500 short strings, not 500 bodies.
+    """
 
     def __init__(self, doc_hashes: Mapping[str, str]) -> None:
         self.doc_hashes = doc_hashes
-        self._memo: dict[int, Any] = {}
+        self._memo: dict[int, tuple[Any, str]] = {}
 
     def __call__(self, *values: Any) -> str:
-        return digest(repr(tuple(self._reduce(v) for v in values)).encode("utf-8", "surrogateescape"))
+        return self._digest(values)
 
-    def _reduce(self, value: Any) -> Any:
-        if value is None or isinstance(value, (str, int, float, bool)):
-            return value
-        if isinstance(value, (dt.date, Path)):
-            return str(value)
+    def _digest(self, value: Any) -> str:
+        if value is None or isinstance(value, (str, int, float, bool, dt.date, Path)):
+            return repr(value) if not isinstance(value, str) or len(value) < 64 else digest(value.encode("utf-8", "surrogateescape"))
         key = id(value)
-        if key in self._memo:
-            return self._memo[key][1]
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is value:
+            return hit[1]
         if isinstance(value, Document):
-            reduced: Any = ("doc", value.source.rel, self.doc_hashes.get(value.source.rel) or digest(pickle.dumps(value)))
+            known = self.doc_hashes.get(value.source.rel)
+            result = digest(f"doc:{value.source.rel}:{known}".encode("utf-8", "surrogateescape")) if known else digest(pickle.dumps(value))
         elif isinstance(value, RenderedDoc):
-            reduced = ("rendered", digest(value.html.encode("utf-8", "surrogateescape")))
+            result = digest(value.html.encode("utf-8", "surrogateescape"))
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            reduced = (type(value).__name__, tuple(self._reduce(getattr(value, f.name)) for f in dataclasses.fields(value)))
+            parts = [type(value).__name__, *(self._digest(getattr(value, f.name)) for f in dataclasses.fields(value))]
+            result = digest("|".join(parts).encode("utf-8", "surrogateescape"))
         elif isinstance(value, Mapping):
-            reduced = ("map", tuple(sorted((repr(self._reduce(k)), self._reduce(v)) for k, v in value.items())))
+            parts = sorted(f"{self._digest(k)}={self._digest(v)}" for k, v in value.items())
+            result = digest(("map|" + "|".join(parts)).encode("utf-8", "surrogateescape"))
         elif isinstance(value, (list, tuple, set, frozenset)):
-            items = [self._reduce(v) for v in value]
-            reduced = ("seq", tuple(sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items))
+            parts = [self._digest(v) for v in value]
+            if isinstance(value, (set, frozenset)):
+                parts.sort()
+            result = digest(("seq|" + "|".join(parts)).encode("utf-8", "surrogateescape"))
         else:
-            reduced = ("obj", type(value).__name__, repr(value))
-        self._memo[key] = (value, reduced)  # keep value alive so its id is not reused during this build
-        return reduced
+            result = digest(f"{type(value).__name__}:{value!r}".encode("utf-8", "surrogateescape"))
+        self._memo[key] = (value, result)  # keeping the value alive stops its id being reused this build
+        return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -113,9 +114,11 @@ def build_taxonomy(name: str, entries: Sequence[Entry]) -> Taxonomy:
     for entry in entries:
         if entry.section is not None:
             continue  # a guide is listed once on its group pages; its sections are in the error table
+        slugs_seen: set[str] = set()
         for value in dict.fromkeys(entry.values(name)):
             slug = slugify(value)
-            if entry not in by_slug[slug]:
+            if slug not in slugs_seen:  # `Redis` and `redis` on one document: listed once
+                slugs_seen.add(slug)
                 by_slug[slug].append(entry)
             spellings[slug][value] += 1
     terms = []
@@ -154,27 +157,36 @@ def build_error_rows(entries: Iterable[Entry]) -> tuple[ErrorRow, ...]:
     return tuple(rows)
 
 
-def related_entries(entry: Entry, entries: Sequence[Entry], index: Mapping[tuple[str, str], list[int]], limit: int = 5) -> tuple[Entry, ...]:
-    """Entries sharing component, root cause or tags, most shared first."""
-    scores: Counter[int] = Counter()
-    for field, weight in (("component", 3), ("root_cause", 3), ("problem_type", 1), ("tags", 2)):
-        for value in entry.values(field):
-            for position in index.get((field, slugify(value)), ()):
-                scores[position] += weight
-    ranked = sorted(((score, entries[pos]) for pos, score in scores.items() if entries[pos].doc.source != entry.doc.source),
-                    key=lambda se: (-se[0], se[1].sort_key))
-    return tuple(e for _, e in ranked[:limit])
+@dataclass(frozen=True)
+class RelatedIndex:
+    """Which entries carry each (field, value), and each entry's place in the default order."""
+
+    by_value: Mapping[tuple[str, str], list[int]]
+    order: Sequence[tuple]
 
 
-def related_index(entries: Sequence[Entry]) -> dict[tuple[str, str], list[int]]:
-    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+def related_index(entries: Sequence[Entry]) -> RelatedIndex:
+    by_value: dict[tuple[str, str], list[int]] = defaultdict(list)
     for position, entry in enumerate(entries):
         if entry.section is not None:
             continue
         for field in ("component", "root_cause", "problem_type", "tags"):
             for value in entry.values(field):
-                index[(field, slugify(value))].append(position)
-    return index
+                by_value[(field, slugify(value))].append(position)
+    return RelatedIndex(by_value, [e.sort_key for e in entries])
+
+
+def related_entries(entry: Entry, entries: Sequence[Entry], index: RelatedIndex, limit: int = 5) -> tuple[Entry, ...]:
+    """Entries sharing component, root cause or tags, most shared first."""
+    scores: Counter[int] = Counter()
+    for field, weight in (("component", 3), ("root_cause", 3), ("problem_type", 1), ("tags", 2)):
+        for value in entry.values(field):
+            for position in index.by_value.get((field, slugify(value)), ()):
+                scores[position] += weight
+    own = entry.doc.source.rel
+    candidates = (pos for pos in scores if entries[pos].doc.source.rel != own)
+    best = heapq.nsmallest(limit, candidates, key=lambda pos: (-scores[pos], index.order[pos]))
+    return tuple(entries[pos] for pos in best)
 
 
 @dataclass(frozen=True)
@@ -188,9 +200,12 @@ class Matrix:
 
 def build_matrix(components: Taxonomy, problem_types: Taxonomy) -> Matrix:
     cells: dict[tuple[str, str], tuple[Entry, ...]] = {}
+    # Identity, not equality: comparing Entry dataclasses field by field made this quadratic in body size.
+    in_column = {column.slug: {id(e) for e in column.entries} for column in problem_types.terms}
     for row in components.terms:
         for column in problem_types.terms:
-            shared = tuple(e for e in row.entries if e in column.entries)
+            members = in_column[column.slug]
+            shared = tuple(e for e in row.entries if id(e) in members)
             if shared:
                 cells[(row.slug, column.slug)] = shared
     return Matrix(components.terms, problem_types.terms, cells)

@@ -53,6 +53,7 @@ def make_environment(site: Site) -> jinja2.Environment:
         site=site,
         config=site.config,
         nav=_navigation(site),
+        solution_count=sum(1 for e in site.entries if e.section is None),
     )
     env.filters["humanize"] = humanize
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
@@ -228,8 +229,22 @@ def _charts(site: Site, listed: list[Entry]) -> dict[str, Any]:
         "component": bars(site.taxonomy("component")),
         "problem_type": bars(site.taxonomy("problem_type")),
         "severity": bars(site.taxonomy("severity")),
-        "months": sorted(months.items())[-24:],
+        "months": _every_month(months)[-24:],
     }
+
+
+def _every_month(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Counts per `YYYY-MM` from the first month to the last, quiet months as 0, so the time axis is even."""
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    year, month = int(first[:4]), int(first[5:])
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        key = f"{year:04d}-{month:02d}"
+        out.append((key, counts.get(key, 0)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def search_entries(site: Site) -> list[SearchEntry]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
@@ -15,7 +16,12 @@ _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lp
 
 def slugify(value: object, fallback: str = "untitled") -> str:
     """A file-name-safe, case-folded slug: `Import-Error` and `import_error` share one."""
-    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    return _slugify(str(value), fallback)
+
+
+@functools.lru_cache(maxsize=65536)  # the same tags and components are slugged on every page
+def _slugify(value: str, fallback: str) -> str:
+    text = unicodedata.normalize("NFKC", value).casefold()
     slug = _UNSAFE.sub("-", text).replace("_", "-").strip("-")
     slug = re.sub(r"-{2,}", "-", slug)
     if len(slug.encode("utf-8")) > _MAX_SLUG:
@@ -55,6 +61,7 @@ def errors_url(component: str | None = None) -> str:
     return "errors.html" if component is None else f"errors/{slugify(component)}.html"
 
 
+@functools.lru_cache(maxsize=65536)  # pages link to the same few hundred targets over and over
 def relative_url(from_page: str, to: str) -> str:
     """The link from one output page to another path in the output; both are root-relative."""
     target, hash_mark, fragment = to.partition("#")
