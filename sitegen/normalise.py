@@ -1,4 +1,8 @@
-"""Stage: turn raw front matter into a typed Document; fold spellings, keep unknown values, report."""
+"""Stage: turn raw front matter and body facts into a typed Document; fold spellings, keep unknown values, report.
+
+Front matter wins; what the body says (bold/bullet metadata lines, `## Symptoms`, guide sections)
+fills the gaps; the file name gives a date when nothing else does. See NORMALISATION.md.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,18 @@ from typing import Any, Mapping
 from sitegen.config import KINDS, SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import KNOWN_FIELDS, Document
+from sitegen.extract import LIST_LITERAL, BodyFacts, extract
 from sitegen.read import RawSource
 from sitegen.sections import first_heading, plain_inline
+from sitegen.yamlsafe import load_yaml
 
 # Near-miss keys seen in real knowledge bases, and the field they mean.
 KEY_ALIASES: Mapping[str, str] = MappingProxyType({
-    "symptom": "symptoms", "error": "symptoms", "errors": "symptoms", "error_messages": "symptoms",
-    "date_resolved": "date", "date_solved": "date", "created": "date", "date_created": "date",
+    "symptom": "symptoms", "error": "symptoms", "errors": "symptoms", "error_message": "symptoms",
+    "error_messages": "symptoms",
+    "date_resolved": "date", "date_solved": "date", "date_fixed": "date", "created": "date", "date_created": "date",
     "created_at": "date", "resolved": "date", "solved": "date", "last_updated": "date", "updated": "date",
-    "name": "title", "problem_types": "problem_type", "type": "problem_type",
+    "name": "title", "problem_types": "problem_type", "type": "problem_type", "category": "problem_type",
     "components": "component", "root_causes": "root_cause", "cause": "root_cause",
     "resolution": "resolution_type", "tag": "tags", "keywords": "tags", "priority": "severity",
     "description": "summary",
@@ -28,24 +35,29 @@ KEY_ALIASES: Mapping[str, str] = MappingProxyType({
 # Keys the template documents but sitegen does not group by: kept in `extra`, never warned about.
 QUIET_KEYS = frozenset({"python_version", "framework", "status", "author", "reporter", "related", "version",
                         "sitegen", "phase", "services", "categories", "applies_to", "environment"})
+SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_ALIASES: Mapping[str, str] = MappingProxyType({
     "p0": "critical", "sev0": "critical", "sev_0": "critical", "blocker": "critical", "blocking": "critical",
     "urgent": "critical", "p1": "high", "sev1": "high", "sev_1": "high", "major": "high",
     "p2": "medium", "sev2": "medium", "sev_2": "medium", "moderate": "medium", "normal": "medium", "med": "medium",
     "p3": "low", "p4": "low", "sev3": "low", "sev_3": "low", "minor": "low", "trivial": "low",
 })
-NO_VALUE = frozenset({"", "n/a", "na", "none", "null", "-", "tbd", "unknown"})
+NO_VALUE = frozenset({"", "n/a", "n_a", "na", "none", "null", "-", "tbd", "unknown"})
 ENUM_FIELDS = ("problem_type", "component", "root_cause", "resolution_type")
-TITLE_PREFIX = re.compile(r"^\s*(troubleshooting|solution|solved|fix|fixed|issue|problem|error|mistake|bug)\s*[:\-–—]\s*", re.I)
+TITLE_PREFIX = re.compile(
+    r"^\s*(troubleshooting|solution|solved|fix|fixed|issue|problem|error|mistake|bug)\s*(#?\s*\d+[a-z]?)?\s*[:\-–—]\s*", re.I)
+TITLE_SUFFIX = re.compile(r"\s+[-–—]\s+troubleshooting(\s+guide)?\s*$", re.I)
 # Template placeholders: `{DATE}`, `YYYY-MM-DD`, `[Clear Problem Title]`, `[keyword1, keyword2]`.
 PLACEHOLDER = re.compile(
-    r"\{[A-Z][A-Z0-9_]+\}|\bYYYY-MM-DD\b|^\[[^\]]*\]$|"
+    r"(?<!\$)\{[A-Z][A-Z0-9_]+\}|\bYYYY-MM-DD\b|^(?!" + LIST_LITERAL + r"$)\[[^\]]*\]$|\[[^\]]*\b(?i:title|name)\](?!\()|"
     r"\[(?i:your|clear|brief|short|one|module|describe|name|observable|keyword\d|e\.g\.|optional|list|\.\.\.)\b[^\]]*\]"
 )
 # A template's list of choices where one value belongs: `Critical | High | Medium | Low`.
 CHOICES = re.compile(r"\w\s*\|\s*\w+\s*\|\s*\w")
 _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")
 _INDEX_NAMES = frozenset({"readme.md", "index.md", "_index.md", "toc.md", "summary.md", "contents.md"})
+_TEMPLATE_NAME = re.compile(r"(^|[-_.])template([-_.]|s?\.md$)", re.I)
+_SALVAGE_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*))?$")
 
 
 def fold(value: str) -> str:
@@ -61,10 +73,110 @@ def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Proble
     """Build a Document from a RawSource: every value kept, spellings folded, problems listed."""
     rel = raw.source.rel
     problems: list[Problem] = []
+    meta, key_lines, warnings = _front_matter(raw)
+    fields, lines, extra = _canonical_fields(meta, key_lines, rel, problems)
+    facts, body_problems = extract(raw.body, raw.body_line, rel)
+    problems.extend(body_problems)
+    for name, value in facts.meta.items():
+        if name not in fields:  # front matter wins; the body fills the gaps
+            fields[name] = value
+            lines[name] = facts.meta_lines[name]
+    if "symptoms" not in fields and facts.symptoms:
+        fields["symptoms"] = list(facts.symptoms)
+        if facts.symptoms_line:
+            lines["symptoms"] = facts.symptoms_line
+
+    doc_kind = _explicit_kind(raw, config, problems)
+    placeholders: dict[str, int | None] = {}  # field -> line
+    values: dict[str, Any] = {}
+
+    def text_of(name: str) -> str:
+        value = fields.get(name)
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value if v is not None)
+        text = "" if value is None else plain_inline(str(value))
+        if text and PLACEHOLDER.search(text):
+            placeholders[name] = lines.get(name)
+        return text
+
+    values["title"] = clean_title(text_of("title"))
+    values["module"] = text_of("module")
+    values["summary"] = text_of("summary")
+    for name in ENUM_FIELDS:
+        values[name] = _enum_values(name, fields.get(name), lines.get(name), rel, config, problems, placeholders)
+    tags = _split_list(fields.get("tags"))
+    if any(PLACEHOLDER.search(t) for t in tags) or (tags and all(re.fullmatch(r"keyword\d*", t) for t in tags)):
+        placeholders["tags"] = lines.get("tags")
+    values["tags"] = tuple(dict.fromkeys(fold_tag(t) for t in tags if fold_tag(t) and not PLACEHOLDER.search(t)))
+    symptoms = [plain_inline(str(s)) if not isinstance(s, str) else " ".join(s.split()) for s in as_list(fields.get("symptoms"))]
+    if any(PLACEHOLDER.search(s) for s in symptoms):
+        placeholders["symptoms"] = lines.get("symptoms")
+    values["symptoms"] = tuple(dict.fromkeys(s for s in symptoms if s and not PLACEHOLDER.search(s)))
+    values["severity"] = _severity(fields.get("severity"), lines.get("severity"), rel, problems, placeholders)
+    values["date"] = _date(fields.get("date"), lines.get("date"), rel, problems, placeholders)
+    values["sections"] = facts.sections
+    values["quick_reference"] = facts.quick_reference
+
+    if not values["title"]:
+        heading = first_heading(raw.body)
+        values["title"] = clean_title(plain_inline(heading.title)) if heading else ""
+        if values["title"] and PLACEHOLDER.search(values["title"]):
+            placeholders["title"] = raw.body_line + heading.line - 1 if heading else None
+    if not values["title"]:
+        stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        values["title"] = _DATE_IN_NAME.sub("", stem).replace("-", " ").replace("_", " ").strip().capitalize() or stem
+    if doc_kind is None:
+        doc_kind = _guess_kind(raw, facts, placeholders, problems)
+    if doc_kind != "template":
+        for name, line in placeholders.items():
+            problems.append(Problem(rel, line, None, "placeholder", f"`{name}` still holds a template placeholder; ignored",
+                                    f"fill in `{name}` or remove it"))
+    document = Document(source=raw.source, body=raw.body, body_line=raw.body_line, kind=doc_kind,  # type: ignore[arg-type]
+                        extra=MappingProxyType(extra), warnings=warnings, **values)
+    return document, problems
+
+
+def clean_title(title: str) -> str:
+    """`Mistake #012: Foo`, `Fix: Foo` and `Foo - Troubleshooting Guide` are all titled `Foo`."""
+    cleaned = TITLE_SUFFIX.sub("", TITLE_PREFIX.sub("", title)).strip()
+    return cleaned or title.strip()
+
+
+def _front_matter(raw: RawSource) -> tuple[dict[str, Any], dict[str, int], tuple[str, ...]]:
+    """The front matter mapping; from invalid YAML, the simple `key: value` lines that still parse alone."""
+    if not raw.yaml_failed:
+        return dict(raw.meta), dict(raw.key_lines), ()
+    lines = raw.text.split("\n")
+    end = raw.body_line - 2 if raw.has_front_matter else 0  # index of the closing `---`
+    loaded = load_yaml("\n".join(lines[1:end])) if end > 1 else None
+    where = ""
+    if loaded is not None and loaded.error is not None and loaded.error.line is not None:
+        where = f" (line {loaded.error.line + 1}" + (f", column {loaded.error.column}" if loaded.error.column else "") + \
+                f": {loaded.error.message})"
+    meta: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    for number in range(1, end):
+        match = _SALVAGE_LINE.match(lines[number])
+        if not match or not match.group(2):
+            continue
+        one = load_yaml(lines[number])
+        value = one.data.get(match.group(1)) if isinstance(one.data, dict) else match.group(2).strip()
+        meta.setdefault(match.group(1), value)
+        key_lines.setdefault(match.group(1), number + 1)
+    note = ("The front matter of this page is not valid YAML" + where +
+            (", so only its simple `key: value` lines were read." if meta else ", so its metadata was ignored."))
+    return meta, key_lines, (note,)
+
+
+def _canonical_fields(meta: Mapping[str, Any], key_lines: Mapping[str, int], rel: str,
+                      problems: list[Problem]) -> tuple[dict[str, Any], dict[str, int], dict[str, Any]]:
+    """Map each key to its field (aliases, near misses); a canonical key wins over an alias, and losers go to `extra`."""
     fields: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     extra: dict[str, Any] = {}
-    for key, value in raw.meta.items():
-        line = raw.key_lines.get(key)
+    canonical = {fold(k) for k in meta if fold(k) in KNOWN_FIELDS}
+    for key, value in meta.items():
+        line = key_lines.get(key)
         name = fold(key)
         target = name if name in KNOWN_FIELDS else KEY_ALIASES.get(name)
         if target is None:
@@ -76,58 +188,18 @@ def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Proble
                     problems.append(Problem(rel, line, 1, "unknown-key", f"unknown key `{key}`: did you mean `{meant}`?",
                                             f"rename `{key}` to `{meant}`"))
             continue
+        if target == "symptoms" and target in fields:
+            fields[target] = [*as_list(fields[target]), *as_list(value)]
+        elif target != name and (target in canonical or target in fields):
+            extra[key] = value  # an alias that loses to the canonical key (or an earlier alias) is kept, not dropped
+            continue
+        else:
+            fields[target] = value
+            if line is not None:
+                lines[target] = line
         if target != name:
             problems.append(Problem(rel, line, 1, "key-alias", f"key `{key}` read as `{target}`", f"rename `{key}` to `{target}`", "info"))
-        if target in fields:
-            if target == "symptoms":
-                fields[target] = [*as_list(fields[target]), *as_list(value)]
-            continue  # the canonical key wins over an alias
-        fields[target] = value
-
-    doc_kind = _explicit_kind(raw, config, problems)
-    placeholders: list[str] = []
-    values: dict[str, Any] = {}
-
-    def text_of(name: str) -> str:
-        value = fields.get(name)
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value if v is not None)
-        text = "" if value is None else plain_inline(str(value))
-        if text and PLACEHOLDER.search(text):
-            placeholders.append(name)
-        return text
-
-    values["title"] = TITLE_PREFIX.sub("", text_of("title"))
-    values["module"] = text_of("module")
-    values["summary"] = text_of("summary")
-    for name in ENUM_FIELDS:
-        values[name] = _enum_values(name, fields.get(name), raw, config, problems, placeholders)
-    values["tags"] = tuple(dict.fromkeys(fold_tag(t) for t in _split_list(fields.get("tags")) if fold_tag(t)))
-    symptoms = [plain_inline(str(s)) if not isinstance(s, str) else s.strip() for s in as_list(fields.get("symptoms"))]
-    if any(PLACEHOLDER.search(s) for s in symptoms):
-        placeholders.append("symptoms")
-    values["symptoms"] = tuple(dict.fromkeys(s for s in symptoms if s))
-    values["severity"] = _severity(fields.get("severity"), raw, problems, placeholders)
-    values["date"] = _date(fields.get("date"), raw, problems, placeholders)
-
-    if not values["title"]:
-        heading = first_heading(raw.body)
-        values["title"] = TITLE_PREFIX.sub("", plain_inline(heading.title)) if heading else ""
-        if values["title"] and PLACEHOLDER.search(values["title"]):
-            placeholders.append("title")
-    if not values["title"]:
-        stem = raw.source.rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        values["title"] = _DATE_IN_NAME.sub("", stem).replace("-", " ").replace("_", " ").strip().capitalize() or stem
-    if doc_kind is None:
-        doc_kind = _guess_kind(raw, placeholders)
-        if doc_kind == "template":
-            problems.append(Problem(rel, raw.key_lines.get(placeholders[0]) if placeholders else None, None, "template",
-                                    f"looks like a template (placeholder in {', '.join(sorted(set(placeholders)))}); left out of listings",
-                                    "fill in the placeholders, or add `sitegen: {kind: solution}` to the front matter"))
-    warnings = ("The front matter of this page is not valid YAML, so its metadata was ignored.",) if raw.yaml_failed else ()
-    document = Document(source=raw.source, body=raw.body, body_line=raw.body_line, kind=doc_kind,
-                        extra=MappingProxyType(extra), warnings=warnings, **values)
-    return document, problems
+    return fields, lines, extra
 
 
 def as_list(value: Any) -> list[Any]:
@@ -144,50 +216,58 @@ def _split_list(value: Any) -> list[str]:
     """Lists stay lists; `a, b` and `[a, b]` written as text become lists too."""
     out: list[str] = []
     for item in as_list(value):
-        text = str(item).strip()
-        if text.startswith("[") and text.endswith("]"):
-            text = text[1:-1]
-        out.extend(part.strip().strip("'\"") for part in text.split(",") if part.strip().strip("'\""))
+        text = plain_inline(str(item)).strip()
+        if not PLACEHOLDER.fullmatch(text):
+            text = text.removeprefix("[").removesuffix("]")  # `[a, b]` as text, even with a bracket missing
+        out.extend(part.strip().strip("'\"") for part in re.split(r"[,;]", text) if part.strip().strip("'\""))
     return out
 
 
-def _enum_values(name: str, value: Any, raw: RawSource, config: SiteConfig, problems: list[Problem], placeholders: list[str]) -> tuple[str, ...]:
-    items = _split_list(value)
-    if any(PLACEHOLDER.search(str(v)) or CHOICES.search(str(v)) for v in as_list(value)):
-        placeholders.append(name)
-    folded = tuple(dict.fromkeys(f for f in (fold(i) for i in items) if f and f not in NO_VALUE))
+def _enum_values(name: str, value: Any, line: int | None, rel: str, config: SiteConfig, problems: list[Problem],
+                 placeholders: dict[str, int | None]) -> tuple[str, ...]:
+    raw_items = as_list(value)
+    if any(PLACEHOLDER.search(str(v)) or CHOICES.search(str(v)) for v in raw_items):
+        placeholders[name] = line
+        return ()
+    folded = tuple(dict.fromkeys(f for f in (fold(i) for i in _split_list(value)) if f and f not in NO_VALUE))
     vocabulary = config.vocabularies.get(name, ())
-    line = raw.key_lines.get(name)
     for item in folded:
         if vocabulary and item not in vocabulary:
             guess = difflib.get_close_matches(item, vocabulary, n=1, cutoff=0.85)
             fix = f"did you mean `{guess[0]}`?" if guess else f"kept as `{item}`; add it to `vocabulary_extra` in sitegen.yml to silence this"
-            problems.append(Problem(raw.source.rel, line, None, "unknown-value", f"{name} `{item}` is not in the suggested vocabulary", fix, "info"))
+            problems.append(Problem(rel, line, None, "unknown-value", f"{name} `{item}` is not in the suggested vocabulary", fix, "info"))
     return folded
 
 
-def _severity(value: Any, raw: RawSource, problems: list[Problem], placeholders: list[str]) -> str:
+def _severity(value: Any, line: int | None, rel: str, problems: list[Problem], placeholders: dict[str, int | None]) -> str:
+    """`HIGH`, `P1` and `High (blocked the release)` are `high`; an unknown word is kept as written, folded."""
+    if value is None or not str(value).strip():
+        return ""
+    if any(PLACEHOLDER.search(str(v)) or CHOICES.search(str(v)) for v in as_list(value)):
+        placeholders["severity"] = line
+        return ""
     items = _split_list(value)
     if not items:
         return ""
-    if PLACEHOLDER.search(str(value)) or CHOICES.search(str(value)):
-        placeholders.append("severity")
-        return ""
     if len(items) > 1:
-        problems.append(Problem(raw.source.rel, raw.key_lines.get("severity"), None, "list-for-scalar",
+        problems.append(Problem(rel, line, None, "list-for-scalar",
                                 f"severity has {len(items)} values; the first, `{items[0]}`, is used", "give one severity"))
     word = fold(items[0])
     if word in NO_VALUE:
         return ""
     mapped = SEVERITY_ALIASES.get(word, word)
-    if mapped not in ("critical", "high", "medium", "low"):
-        problems.append(Problem(raw.source.rel, raw.key_lines.get("severity"), None, "unknown-value",
+    if mapped not in SEVERITIES:
+        first = fold(re.split(r"[\s(\-–—:,]", items[0].strip(), maxsplit=1)[0])
+        if SEVERITY_ALIASES.get(first, first) in SEVERITIES:
+            return SEVERITY_ALIASES.get(first, first)
+        problems.append(Problem(rel, line, None, "unknown-value",
                                 f"severity `{items[0]}` is not one of critical, high, medium, low; kept as `{mapped}`",
                                 "use critical, high, medium or low (P0-P3 map to them)", "info"))
     return mapped
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d %B %Y", "%B %d, %Y", "%B %d %Y", "%b %d, %Y", "%Y-%m")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%B %d %Y",
+                 "%b %d, %Y", "%Y-%m", "%B %Y", "%b %Y")
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -195,8 +275,9 @@ def parse_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip()
-    head = text[:10] if re.match(r"\d{4}-\d\d-\d\d[T ]", text) else text
+    text = " ".join(str(value).split())
+    match = re.match(r"\d{4}-\d\d-\d\d(?=[T ]|$)", text)
+    head = match.group(0) if match else re.split(r"\s+\(|\s+[-–—]\s+", text)[0]
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(head, fmt).date()
@@ -215,17 +296,18 @@ def date_from_name(rel: str) -> dt.date | None:
         return None
 
 
-def _date(value: Any, raw: RawSource, problems: list[Problem], placeholders: list[str]) -> dt.date | None:
+def _date(value: Any, line: int | None, rel: str, problems: list[Problem], placeholders: dict[str, int | None]) -> dt.date | None:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
     if value is not None and str(value).strip():
         parsed = parse_date(value)
         if parsed:
             return parsed
         if PLACEHOLDER.search(str(value)) or "YYYY" in str(value).upper():
-            placeholders.append("date")
-        else:
-            problems.append(Problem(raw.source.rel, raw.key_lines.get("date"), None, "bad-date", f"cannot read date `{value}`",
-                                    "write dates as YYYY-MM-DD"))
-    return date_from_name(raw.source.rel)
+            placeholders["date"] = line
+        elif fold(str(value)) not in NO_VALUE:
+            problems.append(Problem(rel, line, None, "bad-date", f"cannot read date `{value}`", "write dates as YYYY-MM-DD"))
+    return date_from_name(rel)
 
 
 def _explicit_kind(raw: RawSource, config: SiteConfig, problems: list[Problem]) -> str | None:
@@ -241,10 +323,28 @@ def _explicit_kind(raw: RawSource, config: SiteConfig, problems: list[Problem]) 
     return None
 
 
-def _guess_kind(raw: RawSource, placeholders: list[str]) -> str:
-    name = raw.source.rel.rsplit("/", 1)[-1].lower()
-    if placeholders:
+def _guess_kind(raw: RawSource, facts: BodyFacts, placeholders: dict[str, int | None], problems: list[Problem]) -> str:
+    """Template: placeholders in the title, in two fields or on three body lines (one, if named like a template).
+
+    Index: named README/index, or mostly links to other documents. One stray placeholder in a real
+    document is reported, not taken as a template.
+    """
+    rel = raw.source.rel
+    name = rel.rsplit("/", 1)[-1].lower()
+    body_marks = len(facts.placeholder_lines)
+    named_template = bool(_TEMPLATE_NAME.search(name))
+    if "title" in placeholders or len(placeholders) >= 2 or body_marks >= 3 or (named_template and (placeholders or body_marks)):
+        where = sorted(placeholders) + ([f"{body_marks} body line{'s' if body_marks != 1 else ''}"] if body_marks else [])
+        first_line = min([*(v for v in placeholders.values() if v), *facts.placeholder_lines], default=None)
+        problems.append(Problem(rel, first_line, None, "template",
+                                f"looks like a template (placeholders in {', '.join(where)}); left out of listings",
+                                "fill in the placeholders, or add `sitegen: {kind: solution}` to the front matter"))
+        placeholders.clear()
         return "template"
-    if name in _INDEX_NAMES or "template" in name:
-        return "index" if "template" not in name else "template"
+    if name in _INDEX_NAMES or facts.looks_like_index:
+        return "index"
+    if not raw.body.strip() and not raw.meta:
+        problems.append(Problem(rel, 1 if raw.text else None, None, "empty", "document is empty; shown as a plain page",
+                                "write the problem and its solution, or delete the file"))
+        return "page"
     return "solution"
