@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -135,7 +137,10 @@ def render_all(documents: list[Document], urls: Mapping[str, str], asset_urls: M
     jobs = config.jobs or os.cpu_count() or 1
     if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
         chunks = [todo[i::jobs * 4] for i in range(jobs * 4)]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # Forking a process that runs other threads (serve: HTTP server, file watcher) can copy a
+        # held lock into the child; start workers from a clean server process there instead.
+        context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             results = pool.map(_render_chunk, [(config.raw_html, chunk, doc_keys, asset_keys) for chunk in chunks if chunk])
             for chunk_result in results:
                 rendered.update(chunk_result)
