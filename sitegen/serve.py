@@ -1,0 +1,413 @@
+"""`sitegen serve`: serve the output folder on 127.0.0.1, rebuild when sources change, reload open pages.
+
+One loop owns rebuilding (`Preview.run`): it takes a debounced batch of changed paths from the
+watcher, rebuilds, then tells the browsers. A failed rebuild leaves the last good files on disk,
+so they stay served while the error is shown in the terminal and on an overlay in the page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import mimetypes
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import traceback
+import webbrowser
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote, unquote, urlsplit
+
+from sitegen.build import BuildResult, build
+from sitegen.config import CONFIG_NAME, SiteConfig
+from sitegen.diagnostics import Problem, summarise
+from sitegen.livereload import EVENTS_PATH, Broadcaster, State, inject, problem_payload, script_for
+from sitegen.watch import Watcher, WatchSpec
+from sitegen.write import OutputError
+
+ConfigLoader = Callable[[], "tuple[SiteConfig, list[Problem]]"]
+
+# Explicit, because the platform's table may lack some (or, on Windows, call .js text/plain).
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json", ".svg": "image/svg+xml", ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon",
+    ".woff2": "font/woff2", ".woff": "font/woff", ".pdf": "application/pdf", ".map": "application/json",
+}
+NOT_FOUND_PAGE = b"<!DOCTYPE html><meta charset=utf-8><title>Not found</title><body><h1>Not found</h1><p>%s</p></body>"
+
+
+def content_type(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def normalise_mount(mount: str) -> str:
+    """`kb`, `/kb` and `/kb/` all mean `/kb/`."""
+    parts = [p for p in mount.replace("\\", "/").split("/") if p]
+    if any(p in (".", "..") for p in parts):
+        raise ValueError(f"--mount {mount!r} may not contain `.` or `..`; write e.g. --mount /kb/")
+    return "/" + "".join(p + "/" for p in parts)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # an open event stream must not keep the process alive after Ctrl-C
+
+    def __init__(self, address: tuple[str, int], root: Path, mount: str, events: Broadcaster) -> None:
+        super().__init__(address, _Handler)
+        self.site_root = root
+        self.mount = mount
+        self.events = events
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    server_version = "sitegen"
+
+    def do_GET(self) -> None:
+        self._respond(head=False)
+
+    def do_HEAD(self) -> None:
+        self._respond(head=True)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # one line per rebuild is the terminal's budget; a line per request would bury it
+
+    def _respond(self, head: bool) -> None:
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        if path == EVENTS_PATH and not head:
+            return self._stream_events()
+        mount = self.server.mount
+        if path in ("/", mount.rstrip("/")) and mount != "/":
+            return self._redirect(quote(mount))
+        if not path.startswith(mount):
+            return self._not_found(head, f"This preview serves the site under {mount}")
+        target = self._resolve(path[len(mount):])
+        if target is None:
+            return self._not_found(head, "No such page in the built site.")
+        if target.is_dir():
+            if not url.path.endswith("/"):
+                return self._redirect(url.path + "/" + (f"?{url.query}" if url.query else ""))
+            target = target / "index.html"
+        try:
+            body = target.read_bytes()
+        except OSError:  # missing, a folder without index.html, or replaced mid-read by a rebuild
+            return self._not_found(head, "No such page in the built site.")
+        self._send(HTTPStatus.OK, content_type(target), body, head)
+
+    def _resolve(self, rel: str) -> Path | None:
+        """The file below the site root that `rel` names; None for anything that could leave it."""
+        parts = [p for p in rel.split("/") if p]
+        if any(p.startswith(".") or "\\" in p or "\0" in p for p in parts):
+            return None  # `..`, and hidden files such as the build manifest or cache
+        root = self.server.site_root.resolve()
+        target = root.joinpath(*parts).resolve()
+        return target if target == root or root in target.parents else None
+
+    def _send(self, status: HTTPStatus, ctype: str, body: bytes, head: bool) -> None:
+        if ctype.startswith("text/html"):
+            body = inject(body, script_for(self.server.events.state.build))
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")  # a preview must never show a stale page
+        self.end_headers()
+        if not head:
+            self._write(body)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.FOUND)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _not_found(self, head: bool, message: str) -> None:
+        page = self.server.site_root / "404.html"
+        try:
+            body = page.read_bytes()
+        except OSError:
+            body = NOT_FOUND_PAGE % html.escape(message).encode("utf-8")
+        self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", body, head)
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            pass  # the browser went away (a reload mid-response); nothing to do
+
+    def _stream_events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.close_connection = True
+        inbox = self.server.events.subscribe()
+        try:
+            self.wfile.write(b"retry: 1000\n\n")  # reconnect quickly when `sitegen serve` is restarted
+            while True:
+                try:
+                    message = inbox.get(timeout=15)
+                except queue.Empty:
+                    message = b": keep-alive\n\n"  # also how a closed browser tab is noticed
+                if message is None:
+                    return
+                self.wfile.write(message)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            pass
+        finally:
+            self.server.events.unsubscribe(inbox)
+
+
+class Server:
+    """The preview HTTP server in a background thread. Port 0 picks a free port (for tests)."""
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0, mount: str = "/",
+                 events: Broadcaster | None = None) -> None:
+        self.events = events or Broadcaster(_build_token(0))
+        self.mount = normalise_mount(mount)
+        self._httpd = _HTTPServer((host, port), root, self.mount, self.events)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in str(host) else host
+        return f"http://{shown}:{port}{quote(self.mount)}"
+
+    def set_root(self, root: Path) -> None:
+        self._httpd.site_root = root
+
+    def start(self) -> Server:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="sitegen-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.events.close()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        self._httpd.server_close()
+
+
+_TOKEN = f"{os.getpid():x}{time.time_ns():x}"
+
+
+def _build_token(n: int) -> str:
+    """Differs across server restarts too, so a page left open reloads when `serve` starts again."""
+    return f"{_TOKEN}-{n}"
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """What one rebuild did: the files that changed, the result, or the error that stopped it."""
+
+    changed: tuple[Path, ...]
+    result: BuildResult | None
+    error: str
+    line: str
+
+
+class Preview:
+    """Build, serve, watch, rebuild: everything `sitegen serve` does, startable from a test."""
+
+    def __init__(self, config: SiteConfig, *, reload_config: ConfigLoader | None = None, host: str = "127.0.0.1",
+                 port: int = 0, mount: str = "/", quiet: float = 0.2, watch_files: tuple[Path, ...] = (),
+                 say: Callable[[str], None] | None = None, show_progress: bool = False, show_info: bool = False) -> None:
+        self.config = config
+        self.reload_config = reload_config
+        self.watch_files = tuple(dict.fromkeys(f for f in (config.config_path, *watch_files) if f is not None))
+        self.say = say or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.show_progress = show_progress
+        self.show_info = show_info
+        self.rebuilds: list[Rebuild] = []
+        self._builds = 0
+        self._problems: frozenset[Problem] = frozenset()
+        self.server = Server(config.output_dir, host, port, mount, Broadcaster(_build_token(0)))
+        self.watcher = Watcher(self._spec(config), quiet=quiet)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def _spec(self, config: SiteConfig) -> WatchSpec:
+        return WatchSpec((config.content_dir, *config.theme_dirs()), self.watch_files, config.output_dir)
+
+    def start(self) -> Preview:
+        """The first build, then serve and watch. Raises OutputError when the output folder is unsafe."""
+        progress = (lambda m: self.say(f"sitegen: {m}")) if self.show_progress else (lambda m: None)
+        try:
+            result = build(self.config, progress)
+        except OutputError:
+            self.server.stop()
+            raise
+        except Exception as exc:  # a broken template: serve what is there, show why, wait for a fix
+            self._failed((), exc, time.perf_counter())
+        else:
+            self._built((), result, first=True)
+        self.server.start()
+        self.watcher.start()
+        return self
+
+    def run(self) -> None:
+        """The one loop: wait for a quiet batch of changes, rebuild, tell the browsers. Until stop()."""
+        while True:
+            batch = self.watcher.next_batch()
+            if batch is None:
+                return
+            self.rebuild(batch)
+
+    def start_in_thread(self) -> Preview:
+        self.start()
+        self._thread = threading.Thread(target=self.run, name="sitegen-rebuild", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.server.stop()
+
+    def rebuild(self, changed: list[Path]) -> Rebuild:
+        started = time.perf_counter()
+        try:
+            if self.reload_config is not None and any(p in self.watch_files for p in changed):
+                config, problems = self.reload_config()
+                if problems:
+                    self._report(problems)
+                    line = (f"sitegen: {_describe(changed, self._spec(self.config))} changed: the config has errors; "
+                            "still serving the last good site")
+                    return self._record(Rebuild(tuple(changed), None, "config", line), problems=problems)
+                self.config = config
+                self.watcher.restart(self._spec(config))
+                self.server.set_root(config.output_dir)
+            result = build(self.config)
+        except Exception as exc:  # whatever went wrong, the last good files are still on disk: keep them served
+            return self._failed(tuple(changed), exc, started)
+        return self._built(tuple(changed), result)
+
+    def _built(self, changed: tuple[Path, ...], result: BuildResult, first: bool = False) -> Rebuild:
+        problems = result.site.problems
+        self._report(problems, everything=first)
+        if first:
+            line = (f"sitegen: built {result.pages} pages ({result.written} written, {result.unchanged} unchanged, "
+                    f"{result.removed} removed) in {result.seconds:.2f}s")
+        else:
+            rebuilt = getattr(result, "rebuilt", "") or _written(result)
+            line = f"sitegen: {_describe(list(changed), self._spec(self.config))} changed -> {rebuilt} ({result.seconds:.2f}s)"
+        if first or result.written or result.removed:
+            self._builds += 1  # the files changed: open pages reload
+        return self._record(Rebuild(changed, result, "", line), problems=problems)
+
+    def _failed(self, changed: tuple[Path, ...], exc: Exception, started: float) -> Rebuild:
+        where = _error_location(exc)
+        message = f"{type(exc).__name__}: {exc}"
+        if not where and not isinstance(exc, OutputError):
+            self.say("".join(traceback.format_exception(exc)).rstrip())  # a sitegen bug: show where
+        fix = ("fix it and save; the last good site stays served meanwhile" if where else
+               "likely a bug in sitegen (traceback above); the last good site stays served meanwhile")
+        problem = Problem(where or "build", None, None, "build-failed", message, fix, "error")
+        self.say(problem.format_text())
+        what = f"{_describe(list(changed), self._spec(self.config))} changed: " if changed else ""
+        line = f"sitegen: {what}build failed ({time.perf_counter() - started:.2f}s); still serving the last good site"
+        return self._record(Rebuild(changed, None, message, line), problems=(problem,))
+
+    def _record(self, rebuild: Rebuild, problems: tuple[Problem, ...] | list[Problem]) -> Rebuild:
+        self.say(rebuild.line)
+        self.rebuilds.append(rebuild)
+        self.server.events.publish(State(_build_token(self._builds), tuple(problem_payload(problems))))
+        return rebuild
+
+    def _report(self, problems: tuple[Problem, ...] | list[Problem], everything: bool = False) -> None:
+        """Errors every time (until fixed); warnings the first time and when new, so a rebuild stays short."""
+        for p in problems:
+            if p.level == "info" and not self.show_info:
+                continue
+            if everything or p.level == "error" or p not in self._problems:
+                self.say(p.format_text())
+        if everything and problems:
+            self.say(f"sitegen: {summarise(problems)}")
+        self._problems = frozenset(problems)
+
+
+def _written(result: BuildResult) -> str:
+    if not result.written and not result.removed:
+        return "output unchanged"
+    text = f"{result.written} file{'s' if result.written != 1 else ''} written"
+    return text + (f", {result.removed} removed" if result.removed else "")
+
+
+def _describe(changed: list[Path], spec: WatchSpec) -> str:
+    """`a.md`, `a.md, b.md` or `12 files`: names, shown relative to the folder being watched."""
+    if len(changed) > 3:
+        return f"{len(changed)} files"
+    names = []
+    for path in changed:
+        base = next((f for f in (*spec.folders, Path.cwd()) if f in path.parents), None)
+        names.append(path.relative_to(base).as_posix() if base else path.name)
+    return ", ".join(names) or "nothing"
+
+
+def _error_location(exc: Exception) -> str:
+    """FILE:LINE for errors that know it (a Jinja template syntax error does)."""
+    filename = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if not isinstance(filename, str) or not filename:
+        return ""
+    return f"{filename}:{line}" if isinstance(line, int) else filename
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_serve(config: SiteConfig, args: argparse.Namespace) -> int:
+    from sitegen.cli import config_from_args
+
+    try:
+        mount = normalise_mount(args.mount)
+    except ValueError as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        return 2
+    # Without --config, a sitegen.yml created in the working folder is picked up at the next change.
+    extra = (Path.cwd() / CONFIG_NAME,) if args.config is None else ()
+    try:
+        preview = Preview(config, reload_config=lambda: config_from_args(args), host=args.host, port=args.port,
+                          mount=mount, watch_files=extra, show_progress=not args.quiet, show_info=args.show_info)
+    except OSError as exc:
+        print(f"sitegen: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc} "
+              f"(fix: choose another port with -p N, or -p 0 for any free port)", file=sys.stderr)
+        return 2
+    try:
+        # `kill` (and a container's stop) deserve the same clean stop as Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        preview.start()
+        print(f"sitegen: serving {preview.url}  (watching {config.content_dir}; Ctrl-C to stop)", file=sys.stderr, flush=True)
+        if args.open:
+            webbrowser.open(preview.url)
+        preview.run()
+    except OutputError as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sitegen: stopping", file=sys.stderr)
+    finally:
+        preview.stop()
+    return 0
