@@ -32,14 +32,24 @@ def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
     assets: list[SourceFile] = []
     problems: list[Problem] = []
     seen_dirs: set[Path] = set()
-    for current, dirnames, filenames in os.walk(root, followlinks=True):
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename or root)
+        rel = where.relative_to(root).as_posix() if _inside(where, root) else str(where)
+        problems.append(Problem(rel, None, None, "unreadable", f"cannot read folder: {error.strerror or error}; skipped",
+                                "check its permissions"))
+
+    for current, dirnames, filenames in os.walk(root, followlinks=True, onerror=unreadable):
         here = Path(current)
         real = here.resolve()
         rel_dir = here.relative_to(root).as_posix()
-        if real in seen_dirs or not _inside(real, root) or (skip is not None and (real == skip or _inside(real, skip))):
-            if real in seen_dirs or not _inside(real, root):
-                problems.append(Problem(rel_dir, None, None, "symlink", "folder link leaves the content folder or loops; skipped",
-                                        "replace the link with the files themselves"))
+        if skip is not None and (real == skip or _inside(real, skip)):
+            dirnames[:] = []
+            continue
+        if not _inside(real, root) or real in seen_dirs:
+            message = ("folder link leaves the content folder; skipped" if not _inside(real, root)
+                       else f"folder link loops back to `{real.relative_to(root).as_posix() or '.'}`, already read; skipped")
+            problems.append(Problem(rel_dir, None, None, "symlink", message, "replace the link with the files themselves"))
             dirnames[:] = []
             continue
         seen_dirs.add(real)
@@ -52,10 +62,17 @@ def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
             lower = name.lower()
             if not lower.endswith(MARKDOWN_SUFFIXES + ASSET_SUFFIXES):
                 continue
-            if path.is_symlink() and not _inside(path.resolve(), root):
-                problems.append(Problem(rel, None, None, "symlink", "file link points outside the content folder; skipped",
-                                        "copy the file into the content folder"))
-                continue
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):  # dangling, or links in a circle (RuntimeError before Python 3.13)
+                    problems.append(Problem(rel, None, None, "symlink", "file link points to nothing, or to itself through other links; skipped",
+                                            "replace the link with the file, or delete it"))
+                    continue
+                if not _inside(target, root):
+                    problems.append(Problem(rel, None, None, "symlink", "file link points outside the content folder; skipped",
+                                            "copy the file into the content folder"))
+                    continue
             if not path.is_file():
                 continue
             source = SourceFile(path, rel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,18 +32,32 @@ def read_source(source: SourceFile, max_bytes: int) -> tuple[RawSource | None, l
     rel = source.rel
     try:
         size = source.path.stat().st_size
+        if size <= max_bytes:
+            with open(source.path, "rb") as handle:
+                data = handle.read(max_bytes + 1)  # bounded even if the file grows after the stat
+            size = max(size, len(data))
         if size > max_bytes:
             return None, [Problem(rel, None, None, "too-large", f"file is {size:,} bytes, over the limit of {max_bytes:,}; skipped",
                                   "split it, or raise `max_file_bytes` in sitegen.yml", "error")]
-        data = source.path.read_bytes()
     except OSError as exc:
         return None, [Problem(rel, None, None, "unreadable", f"cannot read file: {exc.strerror or exc}", "check its permissions", "error")]
-    if b"\x00" in data[:_BINARY_SNIFF]:
+    problems: list[Problem] = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Windows editors save "Unicode" as UTF-16: full of NUL bytes, yet a perfectly good text file.
+        text = data.decode("utf-16", errors="replace")
+        problems.append(Problem(rel, None, None, "encoding", "file is UTF-16, not UTF-8; read as UTF-16", "save the file as UTF-8"))
+    elif b"\x00" in data[:_BINARY_SNIFF]:
         return None, [Problem(rel, None, None, "binary", "file holds NUL bytes: not a text file; skipped",
                               "remove it or rename it so it does not end in .md", "error")]
-    problems: list[Problem] = []
-    text = _decode(data, rel, problems)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    else:
+        text = _decode(data, rel, problems)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        first = text.index("\x00")
+        line = text.count("\n", 0, first) + 1
+        problems.append(Problem(rel, line, first - text.rfind("\n", 0, first), "nul-bytes",
+                                f"file holds {text.count(chr(0))} NUL byte(s); removed", "delete them: a text editor shows them as ^@ or \\0"))
+        text = text.replace("\x00", "")
     raw = split_front_matter(source, text, problems)
     return raw, problems
 

@@ -155,7 +155,9 @@ class Renderer:
             # Pathologically nested Markdown (thousands of `>`): show it as text rather than fail.
             ctx.problems.append(Problem(doc.source.rel, doc.body_line, None, "markdown", "Markdown nests too deeply to render; shown as plain text", "reduce the nesting"))
             html = "<pre>" + _escape(body) + "</pre>"
-        if self.raw_html == "sanitize":
+        # In "escape" mode raw HTML is already text, but attr_list can still add `{: onclick=...}`
+        # attributes, so the sanitiser runs there too; only "keep" trusts authors fully.
+        if self.raw_html in ("sanitize", "escape"):
             html = nh3.clean(html, tags=_SANITIZE_TAGS, attributes=_SANITIZE_ATTRS, url_schemes=set(SAFE_SCHEMES - {""}), link_rel=None)
         toc = tuple(_flatten(getattr(self.md, "toc_tokens", [])))
         return RenderedDoc(html=html, toc=toc, text=html_to_text(html), problems=tuple(ctx.problems),

@@ -21,7 +21,9 @@ def slugify(value: object, fallback: str = "untitled") -> str:
 
 @functools.lru_cache(maxsize=65536)  # the same tags and components are slugged on every page
 def _slugify(value: str, fallback: str) -> str:
-    text = unicodedata.normalize("NFKC", value).casefold()
+    # Upper-casing first folds letters that casefold() keeps apart but Windows' case-insensitive
+    # names join (`ı` and `i`); NFKC again as folding can leave text unnormalised. ASCII is unchanged.
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).upper().casefold())
     slug = _UNSAFE.sub("-", text).replace("_", "-").strip("-")
     slug = re.sub(r"-{2,}", "-", slug)
     if len(slug.encode("utf-8")) > _MAX_SLUG:

@@ -1,15 +1,39 @@
-"""Stage: write the output folder atomically, never outside it, never deleting what sitegen did not write."""
+"""Stage: write the output folder atomically, never outside it, never deleting what sitegen did not write.
+
+A build is written into a staging folder beside the output (same filesystem): files whose bytes
+did not change are hard-linked from the current output, new bytes are written, files sitegen did
+not write (a user's CNAME) are carried over, and then the staging tree and the output swap places
+in one step (`renameat2(RENAME_EXCHANGE)` on Linux, two renames elsewhere). A build killed at any
+moment therefore leaves the previous site complete; what it left behind is recognised by a marker
+file and removed by the next build. A lock beside the output refuses two builds at once.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import json
 import os
+import shutil
+import stat
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from types import TracebackType
+from typing import Callable, Iterable, Mapping
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: builds are not locked there
+    fcntl = None  # type: ignore[assignment]
 
 MANIFEST = ".sitegen-manifest.json"
+STAGING_MARK = ".sitegen-staging"  # inside a staging folder: proves sitegen made it, so it may be deleted
+INNER_LOCK = ".sitegen-lock"  # the lock, when the output's parent folder cannot be written
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
 
 
 class OutputError(Exception):
@@ -18,9 +42,10 @@ class OutputError(Exception):
 
 @dataclass(frozen=True)
 class WriteReport:
-    written: int  # files whose bytes changed
-    unchanged: int
-    removed: int
+    written: int  # paths of `files` whose bytes changed (or are new)
+    unchanged: int  # paths of `files` whose bytes the output already held
+    removed: int  # paths of the previous build produced no more
+    reused: int = 0  # `reuse` paths carried over as they were
 
 
 def check_output_dir(output_dir: Path, content_dir: Path) -> None:
@@ -41,21 +66,23 @@ def check_output_dir(output_dir: Path, content_dir: Path) -> None:
 
 def safe_join(root: Path, rel: str) -> Path:
     """`root / rel`, refusing any path that would land outside `root`."""
-    if rel.startswith(("/", "\\")) or "\\" in rel or any(part in ("..", "") for part in rel.split("/")):
-        raise OutputError(f"refusing to write outside the output folder: {rel!r}")
+    _check_rel(rel)
     path = root / rel
     if root.resolve() not in path.resolve().parents:
         raise OutputError(f"refusing to write outside the output folder: {rel!r}")
     return path
 
 
+def _check_rel(rel: str) -> None:
+    if (not rel or rel.startswith(("/", "\\")) or "\\" in rel or "\x00" in rel
+            or any(part in ("..", "", ".") for part in rel.split("/"))):
+        raise OutputError(f"refusing to write outside the output folder: {rel!r}")
+
+
 def atomic_write(path: Path, data: bytes) -> bool:
     """Write bytes via a temporary file and `os.replace`; return False when the file already held them."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
+    if _same_bytes(path, data):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
@@ -77,30 +104,321 @@ def read_manifest(output_dir: Path) -> set[str]:
         return set()
 
 
-def write_output(output_dir: Path, files: Mapping[str, bytes], keep: Iterable[str] = ()) -> WriteReport:
-    """Write every file, then remove files sitegen wrote last time that are no longer produced."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    previous = read_manifest(output_dir)
+def _manifest_bytes(paths: Iterable[str]) -> bytes:
+    return json.dumps({"generator": "sitegen", "files": sorted(paths)}, indent=0).encode("utf-8")
+
+
+class OutputLock:
+    """An exclusive, non-blocking lock on one output folder; released when the process dies."""
+
+    def __init__(self, output_dir: Path, inside: bool = False) -> None:
+        self.output_dir = output_dir
+        self.path = output_dir / INNER_LOCK if inside else output_dir.parent / f".{output_dir.name}.sitegen-lock"
+        self.fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        if fcntl is None:
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                os.close(fd)
+                raise OutputError(
+                    f"another sitegen build is writing to {self.output_dir}/ (pid {holder}); wait for it to finish, "
+                    f"or stop that process; if no sitegen is running, remove {self.path} and build again"
+                ) from None
+            except OSError:  # a filesystem without flock (some network mounts): build unlocked rather than not at all
+                os.close(fd)
+                return self
+            # The holder before us removes the file as it finishes; a lock on that removed file locks nothing.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self.fd is not None:
+            # Removed while still held, so a build that opened it meanwhile sees it is stale and retries.
+            self.path.unlink(missing_ok=True)
+            os.close(self.fd)
+            self.fd = None
+
+
+def write_output(output_dir: Path, files: Mapping[str, bytes], reuse: Iterable[str] = ()) -> WriteReport:
+    """Replace the site in `output_dir` by `files` plus the `reuse` paths carried over from the current one.
+
+    `files` are (re)written with these bytes; `reuse` are paths of the previous build whose bytes are
+    unchanged; any path in the old manifest that is in neither is removed. Files sitegen did not
+    write are carried over untouched.
+    """
+    out = output_dir.resolve()  # a symlinked output folder: update where it points, keep the link
+    kept = set(reuse) - set(files)
+    for rel in [*files, *kept]:
+        _check_rel(rel)
+    if rel_clash := next((rel for rel in files if rel == MANIFEST or rel == INNER_LOCK), None):
+        raise OutputError(f"refusing to overwrite sitegen's own {rel_clash}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = _can_stage(out)
+    with OutputLock(out, inside=not staged):
+        if staged:
+            _clean_leftovers(out)
+        if out.is_dir() and not (out / MANIFEST).exists() and any(p.name != INNER_LOCK for p in out.iterdir()):
+            raise OutputError(f"output folder {out} is not empty and was not written by sitegen; "
+                              "empty it yourself or choose another folder (-o)")
+        previous = read_manifest(out) if out.is_dir() else set()
+        if staged:
+            return _write_staged(out, files, kept, previous)
+        return _write_in_place(out, files, kept, previous)
+
+
+def _can_stage(out: Path) -> bool:
+    """A staging folder must sit on the output's filesystem, in a parent folder we may write."""
+    parent = out.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return False
+    try:
+        return not out.is_dir() or out.stat().st_dev == parent.stat().st_dev  # a mount point cannot be renamed
+    except OSError:
+        return False
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name}.sitegen-staging-"
+
+
+def _clean_leftovers(out: Path) -> None:
+    """Remove staging folders of killed builds, restoring the output first if one died mid-swap."""
+    prefix = _staging_prefix(out)
+    for entry in os.scandir(out.parent):
+        if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+            continue
+        box = Path(entry.path)
+        try:
+            mark = json.loads((box / STAGING_MARK).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            mark = None
+        if not isinstance(mark, dict) or mark.get("output") != str(out):
+            try:
+                box.rmdir()  # a build killed before it wrote its marker left an empty folder; anything else is not ours
+            except OSError:
+                pass
+            continue
+        old = box / "old"
+        if not out.exists() and old.is_dir():
+            os.rename(old, out)  # killed between the two renames of the fallback swap
+        shutil.rmtree(box, ignore_errors=True)
+
+
+def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str]) -> WriteReport:
+    box = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
+    disposable = True
+    try:
+        (box / STAGING_MARK).write_text(json.dumps({"output": str(out), "pid": os.getpid()}), encoding="utf-8")
+        new = box / "new"
+        new.mkdir()
+        if out.is_dir():
+            os.chmod(new, stat.S_IMODE(out.stat().st_mode))
+        written = unchanged = 0
+        for rel in sorted(files):
+            target = safe_join(new, rel)
+            current = out / rel
+            if _same_bytes(current, files[rel]) and _link_or_copy(current, target):
+                unchanged += 1
+            else:
+                _write_new(target, files[rel])
+                written += 1
+        for rel in sorted(reuse):
+            _reuse(out, new, rel)
+        produced = set(files) | reuse
+        ours = previous | produced | {MANIFEST, INNER_LOCK}
+        _carry_foreign(out, new, previous)
+        _write_new(new / MANIFEST, _manifest_bytes(produced))
+        removed = sum(1 for rel in previous - produced if _is_file(out / rel))
+        old = _swap(new, out)
+        if not _rescue_late_files(old, out, ours):
+            disposable = False
+            (box / STAGING_MARK).unlink()  # it holds a user's file: never removed automatically
+    finally:
+        if disposable:
+            shutil.rmtree(box, ignore_errors=True)
+    return WriteReport(written, unchanged, removed, len(reuse))
+
+
+def _swap(new: Path, out: Path) -> Path:
+    """Put `new` in place of `out`; return where the previous tree now is."""
+    if not os.path.lexists(out):
+        os.rename(new, out)
+        return new
+    if _exchange(new, out):
+        return new
+    old = new.parent / "old"
+    os.rename(out, old)  # a kill between these two renames is repaired by the next build's _clean_leftovers
+    os.rename(new, out)
+    return old
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # glibc before 2.28, musl
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function  # type: ignore[no-any-return]
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders; False when the system or filesystem cannot."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _reuse(out: Path, new: Path, rel: str) -> None:
+    current = out / rel
+    if not _is_file(current):
+        raise OutputError(f"{current} should be reused from the previous build but is missing; "
+                          "delete the output folder's .sitegen-cache/ and build again")
+    if not _link_or_copy(current, safe_join(new, rel)):
+        raise OutputError(f"cannot carry {current} over into the new site")
+
+
+def _carry_foreign(out: Path, new: Path, previous: set[str]) -> None:
+    """Hard-link every file sitegen did not write into the new tree, so nothing of the user's is lost.
+
+    A user's file where the new site puts one of its own is an error: neither may be dropped.
+    """
+    if not out.is_dir():
+        return
+    for current, dirnames, filenames in os.walk(out):
+        here = Path(current)
+        rel_dir = here.relative_to(out).as_posix()
+        links = [d for d in dirnames if (here / d).is_symlink()]  # a user's link to a folder: carry the link
+        dirnames[:] = [d for d in dirnames if d not in links]
+        if rel_dir != "." and not dirnames and not filenames and not links:
+            (new / rel_dir).mkdir(parents=True, exist_ok=True)  # a user's empty folder
+        for name in [*filenames, *links]:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if rel in previous or rel in (MANIFEST, INNER_LOCK):
+                continue
+            target = new / rel
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                clash = os.path.lexists(target)
+            except (FileExistsError, NotADirectoryError):
+                clash = True
+            if clash or not _link_or_copy(here / name, target):
+                raise OutputError(f"{here / name} was not written by sitegen, but the new site needs that path; "
+                                  "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
+
+
+def _rescue_late_files(old: Path, out: Path, ours: set[str]) -> bool:
+    """Move into the output any file a user added to it while this build ran; False if one could not be."""
+    rescued = True
+    for current, dirnames, filenames in os.walk(old):
+        here = Path(current)
+        rel_dir = here.relative_to(old).as_posix()
+        for name in [*filenames, *(d for d in dirnames if (here / d).is_symlink())]:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if rel in ours or os.path.lexists(out / rel):
+                continue  # sitegen's, or carried over before the swap: this copy may go
+            try:
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.rename(here / name, out / rel)
+            except OSError:
+                rescued = False
+    return rescued
+
+
+def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str]) -> WriteReport:
+    """The output is a mount point or its parent is read-only: write file by file, each atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    for rel in sorted(files):
+        if rel not in previous and os.path.lexists(out / rel):
+            raise OutputError(f"{out / rel} was not written by sitegen, but the new site needs that path; "
+                              "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
+    for rel in sorted(reuse):
+        if not _is_file(safe_join(out, rel)):
+            raise OutputError(f"{out / rel} should be reused from the previous build but is missing; "
+                              "delete the output folder's .sitegen-cache/ and build again")
     written = unchanged = 0
     for rel in sorted(files):
-        if atomic_write(safe_join(output_dir, rel), files[rel]):
+        if atomic_write(safe_join(out, rel), files[rel]):
             written += 1
         else:
             unchanged += 1
-    current = set(files) | set(keep)
+    produced = set(files) | reuse
     removed = 0
-    for rel in sorted(previous - current):
+    for rel in sorted(previous - produced):
         try:
-            target = safe_join(output_dir, rel)
+            target = safe_join(out, rel)
         except OutputError:
             continue
-        if target.is_file():
+        if _is_file(target):
             target.unlink()
             removed += 1
-            _prune_empty(target.parent, output_dir)
-    manifest = json.dumps({"generator": "sitegen", "files": sorted(current)}, indent=0).encode("utf-8")
-    atomic_write(output_dir / MANIFEST, manifest)
-    return WriteReport(written, unchanged, removed)
+            _prune_empty(target.parent, out)
+    atomic_write(out / MANIFEST, _manifest_bytes(produced))
+    return WriteReport(written, unchanged, removed, len(reuse))
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a file that does not exist yet; the staging tree is private, so no temporary file is needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o644)
+
+
+def _link_or_copy(source: Path, target: Path) -> bool:
+    """Hard-link (cheap, keeps the mtime); copy where links are refused. False if neither works."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target, follow_symlinks=False)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        pass
+    try:
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target)
+        return True
+    except OSError:
+        return False
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.is_file() and not path.is_symlink() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def _prune_empty(folder: Path, root: Path) -> None:
