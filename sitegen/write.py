@@ -177,9 +177,24 @@ def write_output(output_dir: Path, files: Mapping[str, bytes], reuse: Iterable[s
             raise OutputError(f"output folder {out} is not empty and was not written by sitegen; "
                               "empty it yourself or choose another folder (-o)")
         previous = read_manifest(out) if out.is_dir() else set()
+        if previous and previous == set(files) | kept and _all_in_place(out, files, kept):
+            # Nothing new, nothing gone: staging and swapping a whole site would only cost time.
+            return WriteReport(written=0, unchanged=len(files), removed=0, reused=len(kept))
         if staged:
             return _write_staged(out, files, kept, previous)
         return _write_in_place(out, files, kept, previous)
+
+
+def _all_in_place(out: Path, files: Mapping[str, bytes], kept: set[str]) -> bool:
+    """Whether the output already holds exactly these bytes and every reused file."""
+    for rel, data in files.items():
+        try:
+            path = out / rel
+            if path.stat().st_size != len(data) or path.read_bytes() != data:
+                return False
+        except OSError:
+            return False
+    return all((out / rel).is_file() for rel in kept)
 
 
 def _can_stage(out: Path) -> bool:
