@@ -1,0 +1,223 @@
+"""Build measurements, each in its own subprocess so its wall time and peak memory are its own.
+
+Peak memory is read two ways: `os.wait4` gives the child's own rusage (ru_maxrss: the largest
+resident set of the build process or of any worker it waited for), and a sampler sums the
+resident sets of the whole process tree every 50 ms (a parallel build's workers together).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from bench.generate import edit_document
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = os.sysconf("SC_PAGE_SIZE")
+BUILT = re.compile(r"built (\d+) pages .* in ([0-9.]+)s")
+JSON_MARK = "BENCH-JSON "
+# Where an incremental build might keep its state; a clean build starts without any of it.
+CACHE_NAMES = (".sitegen-cache",)
+
+# Runs in a fresh interpreter: one in-process build, its per-stage timings as one JSON line.
+STAGES_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from sitegen.build import build
+from sitegen.config import load_config
+config, problems = load_config(None, {"content_dir": Path(sys.argv[1]), "output_dir": Path(sys.argv[2])})
+result = build(config)
+timings = dict(result.site.timings)
+out = {"timings": timings, "pages": result.pages, "written": result.written, "seconds": result.seconds,
+       "documents": len(result.site.documents),
+       "errors": sum(1 for p in (*problems, *result.site.problems) if p.level == "error")}
+if "index" not in timings:
+    # The build does not time the index on its own yet: time it once more, after the build.
+    from sitegen.pages import search_entries
+    from sitegen.search import build_search_index
+    mark = time.perf_counter()
+    build_search_index(search_entries(result.site))
+    out["index_timed_separately"] = time.perf_counter() - mark
+print("BENCH-JSON " + json.dumps(out), flush=True)
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One measured subprocess."""
+
+    seconds: float  # wall time of the whole process, interpreter start included
+    cpu_seconds: float  # user + system CPU of the process and its waited-for workers: steadier on a busy machine
+    max_rss_mb: float  # ru_maxrss of the child (largest single process)
+    tree_rss_mb: float  # peak of the sampled sum over the child's process tree
+    build_seconds: float | None  # what `sitegen build` itself reports
+    returncode: int
+    output: str
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _tree_rss(pid: int) -> int:
+    tree = _children()
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm", "rb") as f:
+                total += int(f.read().split()[1]) * PAGE
+        except OSError:
+            pass
+        todo.extend(tree.get(p, ()))
+    return total
+
+
+def _env() -> dict[str, str]:
+    """The sitegen beside this bench package comes first, whatever copy the venv has installed."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def run_measured(cmd: Sequence[str], cwd: Path, timeout: float = 3600) -> Run:
+    """Run `cmd`, wait for it with wait4 (its own rusage) while sampling its tree's memory."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=_env())
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_rss(proc.pid))
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+            done.set()
+        seconds = time.perf_counter() - started
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    built = BUILT.search(text)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 2**20, float(built.group(2)) if built else None,
+               proc.returncode, text[-4000:])
+
+
+def sitegen_cmd(content: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "sitegen", "build", str(content), "-o", str(output), "-q"]
+
+
+def clean(work: Path, content: Path, output: Path) -> None:
+    """Remove the output and any build cache, so the next build starts from nothing."""
+    shutil.rmtree(output, ignore_errors=True)
+    for folder in (work, content, output.parent):
+        for name in CACHE_NAMES:
+            shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def checked(run: Run, what: str) -> Run:
+    if run.returncode != 0:
+        raise RuntimeError(f"{what} exited with {run.returncode}:\n{run.output}")
+    return run
+
+
+def index_size(output: Path) -> dict[str, int]:
+    data = (output / "search-index.js").read_bytes()
+    return {"raw_bytes": len(data), "gzip_bytes": len(gzip.compress(data, 9, mtime=0))}
+
+
+def stage_timings(content: Path, output: Path, work: Path) -> dict[str, Any]:
+    """A clean in-process build in a fresh interpreter; its per-stage seconds and counts."""
+    clean(work, content, output)
+    run = checked(run_measured([sys.executable, "-c", STAGES_SCRIPT, str(content), str(output)], work), "stage timings")
+    line = next(line for line in run.output.splitlines() if line.startswith(JSON_MARK))
+    result = json.loads(line[len(JSON_MARK):])
+    result["max_rss_mb"] = run.max_rss_mb
+    return result
+
+
+def _summary(run: Run) -> dict[str, Any]:
+    return {key: value for key, value in asdict(run).items() if key != "output"}
+
+
+def measure_builds(content: Path, output: Path, work: Path, docs: Sequence[str], edits: int | None,
+                   say: Any = print, rebuild_limit: float = 60) -> dict[str, Any]:
+    """Clean build, no-change rebuild, one-document edits (median), stage timings and index size.
+
+    Above 1,000 documents, when a clean build takes over `rebuild_limit` seconds and `edits` is not
+    given, the rebuilds are skipped: their targets are for 1,000 documents.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    clean(work, content, output)
+    say(f"  clean build of {len(docs)} docs ...")
+    first = checked(run_measured(sitegen_cmd(content, output), work), "clean build")
+    result: dict[str, Any] = {
+        "documents": len(docs),
+        "clean_build": _summary(first),
+        "peak_memory_mb": max(first.max_rss_mb, first.tree_rss_mb),
+        "index": index_size(output),
+    }
+    say(f"    {first.seconds:.2f}s wall, {first.cpu_seconds:.2f}s CPU, {result['peak_memory_mb']:.0f} MB")
+    if edits is None and len(docs) > 1000 and first.seconds > rebuild_limit:
+        reason = f"skipped: the clean build took {first.seconds:.0f} s (over {rebuild_limit:.0f} s); pass --edits N to force"
+        result["no_change_rebuild"] = {"skipped": reason}
+        result["edit"] = {"skipped": reason}
+    else:
+        say("  no-change rebuild ...")
+        again = checked(run_measured(sitegen_cmd(content, output), work), "no-change rebuild")
+        count = edits if edits is not None else (10 if again.seconds < 5 else 3)
+        say(f"    {again.seconds:.2f}s; {count} one-document edits ...")
+        edit_runs = []
+        for n in range(count):
+            edit_document(content / docs[(n * 97 + 13) % len(docs)], n)
+            edit_runs.append(checked(run_measured(sitegen_cmd(content, output), work), f"edit {n}"))
+        result["no_change_rebuild"] = _summary(again)
+        result["edit"] = {
+            "count": count,
+            "median_seconds": statistics.median(r.seconds for r in edit_runs) if edit_runs else None,
+            "median_cpu_seconds": statistics.median(r.cpu_seconds for r in edit_runs) if edit_runs else None,
+            "median_build_seconds": _median_or_none([r.build_seconds for r in edit_runs]),
+            "seconds": [r.seconds for r in edit_runs],
+        }
+    say("  stage timings (a clean in-process build) ...")
+    result["stages"] = stage_timings(content, output, work)
+    result["startup_seconds"] = run_measured([sys.executable, "-c", "import sitegen.build, sitegen.pages, sitegen.cli"], work).seconds
+    return result
+
+
+def _median_or_none(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None

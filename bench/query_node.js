@@ -1,0 +1,24 @@
+// The search box's search under node: loads a search-index.js written by sitegen and runs each
+// query through search.js's runSearch with { prefix: true }, as the browser UI does.
+// argv[2]: path of search-index.js; argv[3]: how many results to keep; stdin: JSON list of strings.
+// stdout: JSON list, per query, of the top result urls.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const vm = require("vm");
+const assets = path.join(__dirname, "../themes/default/assets");
+const lunr = require(path.join(assets, "vendor/lunr.min.js"));
+const search = require(path.join(assets, "search.js"));
+
+const sandbox = { window: {} };
+vm.runInNewContext(fs.readFileSync(process.argv[2], "utf8"), sandbox);
+const data = sandbox.window.SITEGEN_SEARCH;
+const idx = lunr.Index.load(JSON.parse(JSON.stringify(data.index)));
+const byRef = Object.create(null);
+data.docs.forEach((d) => { byRef[String(d.ref)] = d; });
+const top = Number(process.argv[3] || 10);
+const queries = JSON.parse(fs.readFileSync(0, "utf8"));
+const out = queries.map((text) =>
+  search.runSearch(idx, text, { prefix: true }).map((hit) => byRef[hit.ref]).filter(Boolean).slice(0, top).map((d) => d.url)
+);
+process.stdout.write(JSON.stringify(out));

@@ -1,0 +1,137 @@
+"""The issue's targets, judged against a run's results, and the table `make bench` prints."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+STAGES = ("read", "render", "group", "index", "pages", "write")
+MB = 2**20
+
+
+def _get(results: Mapping[str, Any], *path: str) -> Any:
+    value: Any = results
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _ratio(results: Mapping[str, Any]) -> float | None:
+    ours = _get(results, "sizes", "1000", "clean_build", "seconds")
+    theirs = _get(results, "peers", "seconds")
+    return theirs / ours if ours and theirs else None
+
+
+# (what, target text, value getter, shown as, met when)
+TARGETS: tuple[tuple[str, str, Callable[[Mapping[str, Any]], Any], str, Callable[[float], bool]], ...] = (
+    ("1,000 docs: clean build", "<= 4 s", lambda r: _get(r, "sizes", "1000", "clean_build", "seconds"), "{:.2f} s", lambda v: v <= 4),
+    ("1,000 docs: vs MkDocs + Material", ">= 10x faster", _ratio, "{:.1f}x", lambda v: v >= 10),
+    ("1,000 docs: no-change rebuild", "<= 0.5 s", lambda r: _get(r, "sizes", "1000", "no_change_rebuild", "seconds"), "{:.2f} s", lambda v: v <= 0.5),
+    ("1,000 docs: one-doc edit (median)", "<= 0.5 s", lambda r: _get(r, "sizes", "1000", "edit", "median_seconds"), "{:.2f} s", lambda v: v <= 0.5),
+    ("10,000 docs: clean build", "<= 40 s", lambda r: _get(r, "sizes", "10000", "clean_build", "seconds"), "{:.1f} s", lambda v: v <= 40),
+    ("10,000 docs: peak memory", "<= 1.5 GB", lambda r: _get(r, "sizes", "10000", "peak_memory_mb"), "{:.0f} MB", lambda v: v <= 1536),
+    ("1,000 docs: index gzipped", "<= 1 MB", lambda r: _get(r, "sizes", "1000", "index", "gzip_bytes"), "{:,.0f} B", lambda v: v <= MB),
+    ("1,000 docs: index load (Chromium)", "<= 200 ms", lambda r: _get(r, "sizes", "1000", "browser", "index_load_ms"), "{:.0f} ms", lambda v: v <= 200),
+    ("1,000 docs: query p95 (Chromium)", "<= 20 ms", lambda r: _get(r, "sizes", "1000", "browser", "query_p95_ms"), "{:.1f} ms", lambda v: v <= 20),
+)
+
+
+def judge(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for what, target, get, shown, met in TARGETS:
+        value = get(results)
+        out.append({"what": what, "target": target, "value": value,
+                    "shown": "-" if value is None else _kb(value) if shown == "{:,.0f} B" else shown.format(value),
+                    "status": "not measured" if value is None else "met" if met(value) else "MISSED"})
+    return out
+
+
+def _kb(size: float) -> str:
+    return f"{size / 1024:,.0f} KB"
+
+
+def _s(value: Any, fmt: str = "{:.2f} s") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _skipped(size: Mapping[str, Any], key: str) -> str:
+    return "skipped (slow)" if _get(size, key, "skipped") else ""
+
+
+def _size(raw: Any, gz: Any) -> str:
+    return "-" if raw is None else f"{raw / 1024:,.0f} KB / {gz / 1024:,.0f} KB gz"
+
+
+def table(results: Mapping[str, Any]) -> str:
+    meta = results.get("meta", {})
+    sizes = results.get("sizes", {})
+    names = list(sizes)
+    lines = [f"sitegen bench: {meta.get('machine', '')}, {meta.get('load_at_end', 0):.1f} at end; "
+             f"commit {meta.get('commit', '?')}; seed {meta.get('seed')}", ""]
+
+    def row(label: str, cell: Callable[[Mapping[str, Any]], str]) -> None:
+        lines.append(f"{label:<34}" + "".join(f"{cell(sizes[n]):>26}" for n in names))
+
+    lines.append(f"{'':<34}" + "".join(f"{int(n):>21,} docs" for n in names))
+    for n in names:
+        if "error" in sizes[n]:
+            lines.append(f"{int(n):,} docs: FAILED: {sizes[n]['error'][:300]}")
+    row("clean build (wall)", lambda s: _s(_get(s, "clean_build", "seconds")))
+    row("  CPU (user + sys)", lambda s: _s(_get(s, "clean_build", "cpu_seconds")))
+    row("  as sitegen reports it", lambda s: _s(_get(s, "clean_build", "build_seconds")))
+    row("  interpreter + imports", lambda s: _s(_get(s, "startup_seconds")))
+    row("peak memory", lambda s: _s(_get(s, "peak_memory_mb"), "{:,.0f} MB"))
+    row("no-change rebuild (wall)", lambda s: _skipped(s, "no_change_rebuild") or _s(_get(s, "no_change_rebuild", "seconds")))
+    row("  CPU (user + sys)", lambda s: _skipped(s, "no_change_rebuild") or _s(_get(s, "no_change_rebuild", "cpu_seconds")))
+    row("  as sitegen reports it", lambda s: _skipped(s, "no_change_rebuild") or _s(_get(s, "no_change_rebuild", "build_seconds")))
+    row("one-doc edit (wall, median)", lambda s: _skipped(s, "edit") or _s(_get(s, "edit", "median_seconds")) + f" (n={_get(s, 'edit', 'count')})")
+    row("  CPU (user + sys)", lambda s: _skipped(s, "edit") or _s(_get(s, "edit", "median_cpu_seconds")))
+    row("  as sitegen reports it", lambda s: _skipped(s, "edit") or _s(_get(s, "edit", "median_build_seconds")))
+    for stage in STAGES:
+        def cell(s: Mapping[str, Any], stage: str = stage) -> str:
+            value = _get(s, "stages", "timings", stage)
+            if value is None and stage == "index":
+                separate = _get(s, "stages", "index_timed_separately")
+                return "-" if separate is None else f"({separate:.2f} s in pages)"
+            return _s(value)
+        row(f"stage: {stage}", cell)
+    row("pages written", lambda s: str(_get(s, "stages", "pages") or "-"))
+    row("search index raw / gzip", lambda s: _size(_get(s, "index", "raw_bytes"), _get(s, "index", "gzip_bytes")))
+    row("index load, Chromium (median)", lambda s: _s(_get(s, "browser", "index_load_ms"), "{:.0f} ms"))
+    row("  of which lunr.Index.load", lambda s: _s(_get(s, "browser", "lunr_load_ms"), "{:.0f} ms"))
+    row("query median / p95, Chromium", lambda s: "-" if _get(s, "browser", "query_median_ms") is None else
+        f"{s['browser']['query_median_ms']:.1f} / {s['browser']['query_p95_ms']:.1f} ms")
+    peers = results.get("peers") or {}
+    lines.append("")
+    if "seconds" in peers:
+        ratio = _ratio(results)
+        ours_cpu = _get(results, "sizes", "1000", "clean_build", "cpu_seconds")
+        cpu = f", {peers['cpu_seconds'] / ours_cpu:.1f}x less CPU" if ours_cpu else ""
+        lines.append(f"MkDocs + Material, same 1,000 docs: {peers['seconds']:.2f} s wall, {peers['cpu_seconds']:.2f} s CPU, "
+                     f"{peers['peak_memory_mb']:,.0f} MB ({peers.get('version', '')})")
+        if ratio:
+            lines.append(f"  sitegen is {ratio:.1f}x faster (wall){cpu}")
+    elif "error" in peers:
+        lines.append(f"MkDocs + Material failed: {peers['error'][:300]}")
+    else:
+        lines.append(peers.get("skipped", "MkDocs + Material comparison not run"))
+
+    quality = results.get("quality") or {}
+    if quality:
+        lines += ["", f"{'search quality':<16}{'docs':>6}{'entries':>9}{'queries':>9}{'hit@1':>8}{'hit@3':>8}{'MRR':>7}"
+                  f"{'renamed hit@1/@3':>18}{'index raw / gzip':>26}{'index build':>13}"]
+        for name, q in quality.items():
+            if "skipped" in q or "error" in q:
+                lines.append(f"{name:<16}{q.get('skipped') or q.get('error')}")
+                continue
+            a, r = q["all"], q["renamed"]
+            lines.append(f"{name:<16}{q['documents']:>6}{q['entries']:>9}{a['queries']:>9}{a['hit_at_1']:>8.1%}"
+                         f"{a['hit_at_3']:>8.1%}{a['mrr']:>7.3f}{r['hit_at_1']:>9.0%}/{r['hit_at_3']:>4.0%}    "
+                         f"{_size(q['index_raw_bytes'], q['index_gzip_bytes']):>26}{q['index_build_seconds']:>11.2f} s")
+        lines.append(f"(queries run through search.js in {results.get('search_runner', '?')})")
+
+    lines += ["", f"{'target':<38}{'goal':<16}{'measured':>14}  status"]
+    for t in judge(results):
+        lines.append(f"{t['what']:<38}{t['target']:<16}{t['shown']:>14}  {t['status']}")
+    return "\n".join(lines)
