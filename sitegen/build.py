@@ -244,10 +244,12 @@ def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
     mark = time.perf_counter()
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
-                        {rel: c.source_hash for rel, c in site.cache.items()})
+                        {rel: c.source_hash for rel, c in site.cache.items()},
+                        previous.extra.get("search", {}) if previous else None)
     timings = dict(site.timings)
-    timings["pages"] = time.perf_counter() - mark
-    state = BuildState(key, site.cache, pages.fingerprints)
+    timings["index"] = pages.index_seconds
+    timings["pages"] = time.perf_counter() - mark - pages.index_seconds
+    state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses})
     files = dict(pages.files)
     reused = list(pages.reused)
     # Pickled bytes of equal states can differ (object sharing), so compare values before rewriting.
@@ -261,6 +263,6 @@ def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
     page_count = sum(1 for name in [*files, *pages.reused] if name.endswith(".html"))
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "
-               f"{pages.rendered} of {len(pages.fingerprints)} pages, {report.written} files written, {report.removed} removed")
+               f"{pages.rendered} of {sum(1 for u in pages.fingerprints if u.endswith('.html'))} pages, {report.written} files written, {report.removed} removed")
     return BuildResult(site, out, page_count, report.written, report.unchanged + len(pages.reused), report.removed,
                        time.perf_counter() - started, rebuilt, pages.rendered_pages)

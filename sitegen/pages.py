@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 from xml.sax.saxutils import escape as xml_escape
@@ -10,10 +15,10 @@ from xml.sax.saxutils import escape as xml_escape
 import jinja2
 
 from sitegen.build import Site
-from sitegen.cache import Fingerprinter, files_digest
+from sitegen.cache import Fingerprinter, digest, files_digest
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, related_entries, related_index
 from sitegen.render import pygments_css
-from sitegen.search import SearchEntry, build_search_index
+from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
 from sitegen.urls import errors_url, group_url, relative_url, root_of, slugify
 
 SEARCH_INDEX = "search-index.js"
@@ -87,6 +92,8 @@ class RenderedPages:
     reused: tuple[str, ...]  # pages whose inputs did not change: the file already in the output stands
     fingerprints: dict[str, str]  # page -> fingerprint of its inputs, for the next build
     rendered_pages: tuple[str, ...]
+    analyses: dict[str, Analysis]  # search analysis by digest of the entry's indexed text
+    index_seconds: float = 0.0
 
     @property
     def rendered(self) -> int:
@@ -135,7 +142,8 @@ def page_specs(site: Site) -> list[PageSpec]:
 
 
 def render_site(site: Site, previous: Mapping[str, str] | None = None,
-                exists: Callable[[str], bool] = lambda url: False, doc_hashes: Mapping[str, str] | None = None) -> RenderedPages:
+                exists: Callable[[str], bool] = lambda url: False, doc_hashes: Mapping[str, str] | None = None,
+                previous_analyses: Mapping[str, Analysis] | None = None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file."""
     env = make_environment(site)
     fingerprint = Fingerprinter(doc_hashes or {})
@@ -155,7 +163,17 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         files[spec.url] = html.encode("utf-8")
     rendered = tuple(files)
     files["assets/pygments.css"] = pygments_css().encode("utf-8")
-    files[SEARCH_INDEX] = build_search_index(search_entries(site)).encode("utf-8")
+    index_started = time.perf_counter()
+    entries = search_entries(site)
+    analyses, analysis_cache = analyse_entries(entries, previous_analyses or {}, site.config.jobs)
+    # The index is a function of the entries and their analyses: unchanged inputs, unchanged file.
+    index_fp = fingerprint(SEARCH_INDEX, entries, sorted(analysis_cache))
+    fingerprints[SEARCH_INDEX] = index_fp
+    if previous is not None and previous.get(SEARCH_INDEX) == index_fp and exists(SEARCH_INDEX):
+        reused.append(SEARCH_INDEX)
+    else:
+        files[SEARCH_INDEX] = build_search_index(entries, analyses).encode("utf-8")
+    index_seconds = time.perf_counter() - index_started
     files.update(_theme_assets(site))
     for url, source in site.assets.items():
         try:
@@ -166,7 +184,28 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     if site.config.base_url:
         pages = [u for u in [*files, *reused] if u.endswith(".html") and u != "404.html"]
         files["sitemap.xml"] = sitemap(site.config.base_url, pages)
-    return RenderedPages(files, tuple(reused), fingerprints, rendered)
+    return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds)
+
+
+def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis]]:
+    """Search analysis (tokenize, stem) of each entry: reused when its indexed text is unchanged,
+    computed in worker processes when many entries are new."""
+    keys = [digest(repr(tuple(field_texts(e).items())).encode("utf-8", "surrogateescape")) for e in entries]
+    todo = sorted({k: e for k, e in zip(keys, entries) if k not in cache}.items())
+    fresh: dict[str, Analysis] = {}
+    workers = jobs or os.cpu_count() or 1
+    if workers > 1 and len(todo) >= ANALYSE_PARALLEL_THRESHOLD:
+        context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for key, analysis in zip((k for k, _ in todo), pool.map(analyse, [e for _, e in todo], chunksize=64)):
+                fresh[key] = analysis
+    else:
+        fresh = {key: analyse(entry) for key, entry in todo}
+    merged = {**cache, **fresh}
+    return [merged[k] for k in keys], {k: merged[k] for k in keys}
+
+
+ANALYSE_PARALLEL_THRESHOLD = 200  # below this, worker start-up costs more than it saves
 
 
 def _templates_digest(site: Site) -> str:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from sitegen.stemmer import stem
-from sitegen.tokenize import tokenize
+from sitegen.tokenize import SCANNED, tokenize
 
 NODE_SCRIPT = Path(__file__).parent / "js" / "tokenize.js"
 
@@ -151,3 +154,21 @@ def test_javascript_tokenizer_gives_identical_tokens() -> None:
 )
 def test_stemmer_matches_lunr_js(word: str, expected: str) -> None:
     assert stem(word) == expected
+
+
+def test_ascii_fast_path_cuts_as_the_unicode_rules_do() -> None:
+    # One non-ASCII word at the end sends the whole text down the general (Unicode) path.
+    rng = random.Random(5)
+    alphabet = "aBc_Zz9.-: '/\"\n(HTTPServer)"
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    for text in [t for t in TRICKY if t.isascii()] + fuzz:
+        assert tokenize(text + " é") == tokenize(text) + ["é"], text
+
+
+def test_unscanned_planes_hold_no_letters_digits_or_marks() -> None:
+    # tokenize.py builds its \p{L}\p{N}\p{M}, \p{Lu} and \p{Ll} classes from SCANNED only.
+    scanned = set()
+    for lo, hi in SCANNED:
+        scanned.update(range(lo, hi))
+    skipped = (cp for cp in range(sys.maxunicode + 1) if cp not in scanned)
+    assert not [hex(cp) for cp in skipped if unicodedata.category(chr(cp))[0] in "LNM"]
