@@ -109,8 +109,6 @@ def test_no_violations_on_a_phone(browser: Any, served: str, scheme: str) -> Non
     assert not found, report(found)
 
 
-@pytest.mark.xfail(reason="search.js puts a link inside each role=option (axe: nested-interactive); "
-                   "the search UI's owner is fixing it", strict=False)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_violations_with_the_search_dropdown_open(browser: Any, served: str, scheme: str) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)

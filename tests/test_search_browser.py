@@ -109,6 +109,16 @@ def open_page(browser, url: str):  # type: ignore[no-untyped-def]
     return page, errors
 
 
+def test_clicking_a_dropdown_result_opens_it(browser, root_url: str) -> None:  # type: ignore[no-untyped-def]
+    page, errors = open_page(browser, root_url + "index.html")
+    page.locator("#search-input").fill("InvalidRequestError")
+    first = page.locator("#search-dropdown [role=option]").first
+    first.wait_for()
+    first.click()
+    page.wait_for_url("**/*greenlet*")
+    assert errors == []
+
+
 def test_dropdown_shows_results_as_you_type(browser, root_url: str) -> None:  # type: ignore[no-untyped-def]
     page, errors = open_page(browser, root_url + "index.html")
     page.keyboard.press("/")

@@ -318,10 +318,12 @@
         li.id = "search-option-" + i;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
-        var link = el("a", "search-result-title", r.doc.title);
-        link.href = root + r.doc.url;
-        link.tabIndex = -1;
-        li.appendChild(link);
+        // An option holds no link (a link inside role=option is nested interaction, which screen
+        // readers handle badly): Enter on the highlighted option, or a click, opens the document.
+        li.setAttribute("data-href", root + r.doc.url);
+        li.appendChild(el("span", "search-result-title", r.doc.title));
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        li.addEventListener("click", function () { win.location.href = li.getAttribute("data-href"); });
         li.appendChild(metaLine(r.doc));
         li.appendChild(snippetNode(r, "span"));
         listbox.appendChild(li);
@@ -464,7 +466,7 @@
         setActive(next);
       } else if (event.key === "Enter" && open && active >= 0) {
         event.preventDefault();
-        win.location.href = options[active].querySelector("a").href;
+        win.location.href = options[active].getAttribute("data-href");
       } else if (event.key === "Escape" && !dropdown.hidden) {
         event.preventDefault();
         closeDropdown();
