@@ -156,7 +156,8 @@ def run_check(config: SiteConfig, args: argparse.Namespace) -> int:
         kinds[doc.kind] = kinds.get(doc.kind, 0) + 1
     report(site.problems, args.format, args.show_info, sys.stdout)
     if not args.quiet:
-        counts = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
+        plural = {"index": "index pages", "page": "plain pages", "solution": "solutions", "template": "templates"}
+        counts = ", ".join(f"{n} {plural.get(k, k) if n != 1 else k}" for k, n in sorted(kinds.items()))
         print(f"sitegen: checked {len(site.documents)} documents ({counts or 'none'})", file=sys.stderr)
     return exit_status(site.problems, args.strict)
 
