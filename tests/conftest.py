@@ -17,3 +17,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     if os.environ.get("SITEGEN_NO_SKIPS") == "1" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped under `make test`, where every test must run: {report.longrepr}"
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is never used
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Generator[Any, None, None]:
+    """One headless Chromium for the whole run, driven by Playwright for Python."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield instance
+        instance.close()

@@ -50,17 +50,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make test installs it)")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
 
 def choose_theme(tab: Any, served: str, scheme: str) -> None:
     """Pick the scheme with the header toggle, as a reader would, and check it is remembered."""

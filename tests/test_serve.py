@@ -345,18 +345,6 @@ def test_the_command_prints_one_line_per_rebuild_and_stops_cleanly(kb: Path, sto
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
-
 
 def test_browser_reloads_on_save_and_shows_errors_on_an_overlay(browser, preview: Preview, kb: Path) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()

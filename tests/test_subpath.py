@@ -62,16 +62,6 @@ def served(kb: Path) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make test installs it)")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
 
 def load_problems(browser: object, base: str, pages: tuple[str, ...]) -> list[str]:
     """Open each page; report every failed request, HTTP error, console error and link leaving the site."""
