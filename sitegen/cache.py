@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import pickle
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -69,7 +70,8 @@ def code_key() -> str:
 
 
 def state_key(*parts: object) -> str:
-    return digest(repr((_FORMAT, sitegen.__version__, code_key(), *parts)).encode("utf-8"))
+    # Python's version too: its Unicode tables decide what the tokenizer and slugs make of text.
+    return digest(repr((_FORMAT, sitegen.__version__, sys.version, code_key(), *parts)).encode("utf-8"))
 
 
 def load_state(output_dir: Path, key: str) -> BuildState | None:
