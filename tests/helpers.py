@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import textwrap
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from sitegen.build import BuildResult, build
 from sitegen.config import SiteConfig, load_config
@@ -102,3 +106,28 @@ def site_files(out: Path) -> dict[str, bytes]:
 
 def page(out: Path, rel: str) -> Page:
     return Page((out / rel).read_text(encoding="utf-8"))
+
+
+def build_sample(out: Path) -> Path:
+    """The project's own sample knowledge base (sitegen.yml -> content/), built into `out`."""
+    config, problems = load_config(ROOT / "sitegen.yml", {"output_dir": out})
+    assert not [p for p in problems if p.level == "error"], problems
+    build(config)
+    return out
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve a folder on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()

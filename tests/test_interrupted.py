@@ -107,6 +107,7 @@ def test_builds_killed_at_random_moments_never_leave_a_half_written_site(tmp_pat
             outcomes["new site"] += 1
         recovered = build_here(out)
         assert leftovers(out) == [], f"kill {kill}: staging folder or lock left after the next build"
+        assert (out / "index.html").is_file() and recovered.pages > 0, f"kill {kill}: the next build did not recover"
         if snapshot != last_good:
             # Not the old site, so it must be the complete new one: what the recovery build makes of it.
             # The build cache is left out: its key covers sitegen's own code, edited while tests run.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,11 @@ from sitegen.diagnostics import Problem
 from sitegen.document import Document, SourceFile
 from sitegen.normalise import normalise
 from sitegen.read import read_source
+from tests.helpers import write_docs
 
 
 def load(tmp_path: Path, text: str | bytes, name: str = "doc.md", config: SiteConfig | None = None) -> tuple[Document, list[Problem]]:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    path = write_docs(tmp_path, {name: text}) / name
     raw, problems = read_source(SourceFile(path, name), 1_000_000)
     assert raw is not None
     doc, more = normalise(raw, config or SiteConfig())

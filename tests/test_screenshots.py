@@ -7,17 +7,12 @@ made with the toggle remembered after a reload.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from sitegen.build import build
-from sitegen.config import load_config
-from tests.helpers import ROOT
+from tests.helpers import build_sample, serve_folder
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -32,22 +27,10 @@ PAGES = {
 WIDTHS = {"desktop": (1280, 900), "phone": (360, 740)}
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    out = tmp_path_factory.mktemp("shots") / "site"
-    config, problems = load_config(ROOT / "sitegen.yml", {"output_dir": out})
-    assert not [p for p in problems if p.level == "error"], problems
-    build(config)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with serve_folder(build_sample(tmp_path_factory.mktemp("shots") / "site")) as url:
+        yield url
 
 
 

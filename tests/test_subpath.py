@@ -3,19 +3,14 @@ and asset loads; and a theme folder overrides one template or the stylesheet, th
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
 import textwrap
-import threading
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from sitegen.build import build
-from sitegen.config import load_config
-from tests.helpers import ROOT, build_docs, page
+from tests.helpers import ROOT, build_docs, build_sample, page, serve_folder
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -35,31 +30,17 @@ PAGES = (
 )
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
-        pass
-
-
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample knowledge base, built once into a folder named kb."""
-    out = tmp_path_factory.mktemp("deploy") / "kb"
-    config, problems = load_config(ROOT / "sitegen.yml", {"output_dir": out})
-    assert not [p for p in problems if p.level == "error"], problems
-    build(config)
-    return out
+    return build_sample(tmp_path_factory.mktemp("deploy") / "kb")
 
 
 @pytest.fixture(scope="module")
 def served(kb: Path) -> Iterator[str]:
     """The base URL of the site served at /kb/, like a GitHub Pages project site."""
-    handler = functools.partial(QuietHandler, directory=str(kb.parent))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/kb/"
-    server.shutdown()
-    server.server_close()
+    with serve_folder(kb.parent) as url:
+        yield url + "kb/"
 
 
 
