@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
@@ -19,6 +15,7 @@ from sitegen.document import Document, SourceFile
 from sitegen.group import (ErrorRow, Entry, Matrix, Taxonomy, build_error_rows, build_matrix, build_taxonomy,
                            entries_of)
 from sitegen.normalise import normalise
+from sitegen.parallel import run_chunks, split
 from sitegen.read import read_source
 from sitegen.render import RenderedDoc, Renderer, links_still_resolve
 from sitegen.urls import asset_url, doc_url
@@ -65,26 +62,39 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
     """Discover, read and normalise every document; unchanged files (same bytes) come from the cache."""
     found = discover(config.content_dir, config.output_dir)
     problems: list[Problem] = list(found.problems)
-    documents: list[Document] = []
     cached: dict[str, CachedDoc] = {}
-    reread = 0
+    todo: list[tuple[SourceFile, str | None]] = []
     for source in found.documents:
         source_hash = _hash_file(source, config.max_file_bytes)
         old = previous.docs.get(source.rel) if previous else None
         if old is not None and source_hash is not None and old.source_hash == source_hash and old.document.source == source:
-            documents.append(old.document)
             cached[source.rel] = CachedDoc(source_hash, old.document, old.problems, old.page_url, old.rendered)
-            continue
-        reread += 1
+        else:
+            todo.append((source, source_hash))
+    chunks = split(todo, config.jobs) if len(todo) >= PARALLEL_THRESHOLD else [todo]
+    for chunk_result in run_chunks(_read_chunk, config, chunks, config.jobs):
+        for rel, made, read_problems in chunk_result:
+            if made is None:
+                problems.extend(read_problems)
+            else:
+                cached[rel] = made
+    # Discovery order, whichever process read which document.
+    cached = {s.rel: cached[s.rel] for s in found.documents if s.rel in cached}
+    documents = [c.document for c in cached.values()]
+    progress(f"read {len(documents)} documents and {len(found.assets)} assets from {config.content_dir}")
+    return ReadResult(documents, found.assets, problems, cached, len(todo))
+
+
+def _read_chunk(config: SiteConfig, sources: list[tuple[SourceFile, str | None]]) -> list[tuple[str, CachedDoc | None, list[Problem]]]:
+    out: list[tuple[str, CachedDoc | None, list[Problem]]] = []
+    for source, source_hash in sources:
         raw, read_problems = read_source(source, config.max_file_bytes)
         if raw is None:
-            problems.extend(read_problems)
+            out.append((source.rel, None, read_problems))
             continue
         doc, doc_problems = normalise(raw, config)
-        documents.append(doc)
-        cached[source.rel] = CachedDoc(source_hash or "", doc, tuple(read_problems) + tuple(doc_problems))
-    progress(f"read {len(documents)} documents and {len(found.assets)} assets from {config.content_dir}")
-    return ReadResult(documents, found.assets, problems, cached, reread)
+        out.append((source.rel, CachedDoc(source_hash or "", doc, tuple(read_problems) + tuple(doc_problems)), []))
+    return out
 
 
 def _hash_file(source: SourceFile, max_bytes: int) -> str | None:
@@ -134,26 +144,17 @@ def render_all(documents: list[Document], urls: Mapping[str, str], asset_urls: M
             rendered[rel] = old.rendered
         else:
             todo.append((doc, urls[rel]))
-    jobs = config.jobs or os.cpu_count() or 1
-    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
-        chunks = [todo[i::jobs * 4] for i in range(jobs * 4)]
-        # Forking a process that runs other threads (serve: HTTP server, file watcher) can copy a
-        # held lock into the child; start workers from a clean server process there instead.
-        context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            results = pool.map(_render_chunk, [(config.raw_html, chunk, doc_keys, asset_keys) for chunk in chunks if chunk])
-            for chunk_result in results:
-                rendered.update(chunk_result)
-    else:
-        rendered.update(_render_chunk((config.raw_html, todo, doc_keys, asset_keys)))
+    chunks = split(todo, config.jobs) if len(todo) >= PARALLEL_THRESHOLD else [todo]
+    for chunk_result in run_chunks(_render_chunk, (config.raw_html, doc_keys, asset_keys), chunks, config.jobs):
+        rendered.update(chunk_result)
     return rendered, len(todo)
 
 
-PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
+PARALLEL_THRESHOLD = 48  # documents; below this, starting worker processes costs more than it saves
 
 
-def _render_chunk(job: tuple[str, list[tuple[Document, str]], Mapping[str, str], Mapping[str, str]]) -> dict[str, RenderedDoc]:
-    raw_html, docs, doc_keys, asset_keys = job
+def _render_chunk(shared: tuple[str, Mapping[str, str], Mapping[str, str]], docs: list[tuple[Document, str]]) -> dict[str, RenderedDoc]:
+    raw_html, doc_keys, asset_keys = shared
     renderer = Renderer(raw_html)
     return {doc.source.rel: renderer.render(doc, url, doc_keys, asset_keys) for doc, url in docs}
 
@@ -244,7 +245,6 @@ def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
     mark = time.perf_counter()
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
-                        {rel: c.source_hash for rel, c in site.cache.items()},
                         previous.extra.get("search", {}) if previous else None)
     timings = dict(site.timings)
     timings["index"] = pages.index_seconds

@@ -90,15 +90,18 @@ def dump_state(state: BuildState) -> bytes:
     return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+_LISTED_FIELDS = tuple(f.name for f in dataclasses.fields(Document) if f.name != "body")
+
+
 class Fingerprinter:
     """Stable digests of page inputs, hashed as a tree: each object is digested once per build.
 
-    A document counts by the hash of its source bytes (plus path), so a page listing 500 documents
-    costs 500 short strings, not 500 bodies.
+    A document counts by its fields less its Markdown body: a page shows the body only as rendered
+    HTML, which is an input of its own, so editing one document's text changes that document's page
+    and not the hundreds of lists and related-document boxes that name it.
     """
 
-    def __init__(self, doc_hashes: Mapping[str, str]) -> None:
-        self.doc_hashes = doc_hashes
+    def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, str]] = {}
 
     def __call__(self, *values: Any) -> str:
@@ -112,8 +115,10 @@ class Fingerprinter:
         if hit is not None and hit[0] is value:
             return hit[1]
         if isinstance(value, Document):
-            known = self.doc_hashes.get(value.source.rel)
-            result = digest(f"doc:{value.source.rel}:{known}".encode("utf-8", "surrogateescape")) if known else digest(pickle.dumps(value))
+            # One repr for the whole document, as a thousand documents of some twenty fields each made
+            # this the hot spot. (Not pickle: its bytes depend on which equal strings share an object.)
+            text = repr(tuple(getattr(value, name) for name in _LISTED_FIELDS))
+            result = digest(text.encode("utf-8", "surrogateescape"))
         elif isinstance(value, RenderedDoc):
             result = digest(value.html.encode("utf-8", "surrogateescape"))
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):

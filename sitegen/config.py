@@ -5,17 +5,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Mapping
 
 from sitegen.diagnostics import Problem
+from sitegen.document import FrozenMap
 from sitegen.yamlsafe import load_yaml
 
 CONFIG_NAME = "sitegen.yml"
 THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
 
 # The suggested vocabulary of the troubleshooting template; a guide, not a wall.
-DEFAULT_VOCABULARIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+DEFAULT_VOCABULARIES: Mapping[str, tuple[str, ...]] = FrozenMap(
     {
         "problem_type": (
             "import_error", "type_error", "runtime_error", "test_failure", "performance_issue",
@@ -183,7 +183,7 @@ def _validate(raw: Mapping[str, Any], key_lines: Mapping[str, int], shown: str, 
                 merged = dict(values.get("vocabularies", DEFAULT_VOCABULARIES))
                 for name, words in vocab.items():
                     merged[name] = tuple(dict.fromkeys((*merged.get(name, ()), *words))) if key == "vocabulary_extra" else words
-                values["vocabularies"] = MappingProxyType(merged)
+                values["vocabularies"] = FrozenMap(merged)
         elif key == "kinds":
             kinds = _kind_globs(value)
             if kinds is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -71,8 +72,11 @@ class Taxonomy:
     terms: tuple[Term, ...]  # ordered for display
 
     def term(self, value: str) -> Term | None:
-        slug = slugify(value)
-        return next((t for t in self.terms if t.slug == slug), None)
+        return self._by_slug.get(slugify(value))
+
+    @functools.cached_property
+    def _by_slug(self) -> dict[str, Term]:
+        return {t.slug: t for t in self.terms}
 
 
 @dataclass(frozen=True)
@@ -162,31 +166,42 @@ class RelatedIndex:
     """Which entries carry each (field, value), and each entry's place in the default order."""
 
     by_value: Mapping[tuple[str, str], list[int]]
-    order: Sequence[tuple]
+    rank: Sequence[int]  # position -> place in the default order
+    by_rank: Sequence[int]  # place in the default order -> position
+    of_doc: Mapping[str, list[int]]  # source rel -> positions of that document's entries
 
 
 def related_index(entries: Sequence[Entry]) -> RelatedIndex:
     by_value: dict[tuple[str, str], list[int]] = defaultdict(list)
+    of_doc: dict[str, list[int]] = defaultdict(list)
     for position, entry in enumerate(entries):
+        of_doc[entry.doc.source.rel].append(position)
         if entry.section is not None:
             continue
         for field in ("component", "root_cause", "problem_type", "tags"):
             for value in entry.values(field):
                 by_value[(field, slugify(value))].append(position)
-    return RelatedIndex(by_value, [e.sort_key for e in entries])
+    by_rank = sorted(range(len(entries)), key=lambda pos: entries[pos].sort_key)
+    rank = [0] * len(entries)
+    for place, pos in enumerate(by_rank):
+        rank[pos] = place
+    return RelatedIndex(by_value, rank, by_rank, of_doc)
 
 
 def related_entries(entry: Entry, entries: Sequence[Entry], index: RelatedIndex, limit: int = 5) -> tuple[Entry, ...]:
     """Entries sharing component, root cause or tags, most shared first."""
-    scores: Counter[int] = Counter()
+    scores: dict[int, int] = {}
     for field, weight in (("component", 3), ("root_cause", 3), ("problem_type", 1), ("tags", 2)):
         for value in entry.values(field):
             for position in index.by_value.get((field, slugify(value)), ()):
-                scores[position] += weight
-    own = entry.doc.source.rel
-    candidates = (pos for pos in scores if entries[pos].doc.source.rel != own)
-    best = heapq.nsmallest(limit, candidates, key=lambda pos: (-scores[pos], index.order[pos]))
-    return tuple(entries[pos] for pos in best)
+                scores[position] = scores.get(position, 0) + weight
+    for position in index.of_doc.get(entry.doc.source.rel, ()):
+        scores.pop(position, None)
+    # One integer per candidate, most shared first and then in the default order, so that the
+    # smallest few are found without a key function: this runs for every document of the site.
+    size, rank = len(entries), index.rank
+    keys = [rank[pos] - score * size for pos, score in scores.items()]
+    return tuple(entries[index.by_rank[key % size]] for key in heapq.nsmallest(limit, keys))
 
 
 @dataclass(frozen=True)

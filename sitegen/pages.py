@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
 from sitegen.build import Site
 from sitegen.cache import Fingerprinter, digest, files_digest
+from sitegen.parallel import run_chunks, split
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, related_entries, related_index
 from sitegen.render import pygments_css
 from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
@@ -142,25 +139,27 @@ def page_specs(site: Site) -> list[PageSpec]:
 
 
 def render_site(site: Site, previous: Mapping[str, str] | None = None,
-                exists: Callable[[str], bool] = lambda url: False, doc_hashes: Mapping[str, str] | None = None,
+                exists: Callable[[str], bool] = lambda url: False,
                 previous_analyses: Mapping[str, Analysis] | None = None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file."""
     env = make_environment(site)
-    fingerprint = Fingerprinter(doc_hashes or {})
+    fingerprint = Fingerprinter()
     # What every page shows besides its own context: templates, settings, navigation, the site's size.
     solutions = sum(1 for e in site.entries if e.section is None)
-    common = fingerprint(_templates_digest(site), repr(site.config), env.globals["nav"], solutions)
-    files: dict[str, bytes] = {}
-    fingerprints: dict[str, str] = {}
-    reused: list[str] = []
-    for spec in page_specs(site):
-        fp = fingerprint(common, spec.template, spec.context)
-        fingerprints[spec.url] = fp
-        if previous is not None and previous.get(spec.url) == fp and exists(spec.url):
-            reused.append(spec.url)
-            continue
-        html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
-        files[spec.url] = html.encode("utf-8")
+    # (The number of workers shapes no page, so a build with another -j reuses them all.)
+    settings = repr(replace(site.config, jobs=0))
+    common = fingerprint(_templates_digest(site), settings, env.globals["nav"], solutions)
+    specs = page_specs(site)
+    for name in sorted({spec.template for spec in specs}):
+        env.get_template(name)  # compiled once, here, before any worker is forked
+    job = _PagesJob(env, specs, fingerprint, common, previous, exists)
+    chunks = split(range(len(specs)), site.config.jobs) if len(specs) >= PARALLEL_PAGES else [range(len(specs))]
+    done: dict[str, tuple[str, bytes | None]] = {}
+    for chunk_result in run_chunks(_render_pages, job, chunks, site.config.jobs, picklable=False):
+        done.update(chunk_result)
+    fingerprints = {spec.url: done[spec.url][0] for spec in specs}
+    files = {spec.url: html for spec in specs if (html := done[spec.url][1]) is not None}
+    reused = [spec.url for spec in specs if done[spec.url][1] is None]
     rendered = tuple(files)
     files["assets/pygments.css"] = pygments_css().encode("utf-8")
     index_started = time.perf_counter()
@@ -187,25 +186,51 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds)
 
 
+PARALLEL_PAGES = 200  # below this, forking workers costs more than it saves
+
+
+@dataclass(frozen=True)
+class _PagesJob:
+    env: jinja2.Environment
+    specs: list[PageSpec]
+    fingerprint: Fingerprinter
+    common: str  # fingerprint of what every page shows
+    previous: Mapping[str, str] | None
+    exists: Callable[[str], bool]
+
+
+def _render_pages(job: _PagesJob, chunk: Sequence[int]) -> dict[str, tuple[str, bytes | None]]:
+    """Fingerprint each page of the chunk; render those whose fingerprint changed (None: reuse the file)."""
+    out: dict[str, tuple[str, bytes | None]] = {}
+    for position in chunk:
+        spec = job.specs[position]
+        fp = job.fingerprint(job.common, spec.template, spec.context)
+        if job.previous is not None and job.previous.get(spec.url) == fp and job.exists(spec.url):
+            out[spec.url] = (fp, None)
+            continue
+        html = job.env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
+        out[spec.url] = (fp, html.encode("utf-8"))
+    return out
+
+
 def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis]]:
     """Search analysis (tokenize, stem) of each entry: reused when its indexed text is unchanged,
     computed in worker processes when many entries are new."""
     keys = [digest(repr(tuple(field_texts(e).items())).encode("utf-8", "surrogateescape")) for e in entries]
     todo = sorted({k: e for k, e in zip(keys, entries) if k not in cache}.items())
+    chunks = split(todo, jobs) if len(todo) >= ANALYSE_PARALLEL_THRESHOLD else [todo]
     fresh: dict[str, Analysis] = {}
-    workers = jobs or os.cpu_count() or 1
-    if workers > 1 and len(todo) >= ANALYSE_PARALLEL_THRESHOLD:
-        context = multiprocessing.get_context("forkserver" if threading.active_count() > 1 else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for key, analysis in zip((k for k, _ in todo), pool.map(analyse, [e for _, e in todo], chunksize=64)):
-                fresh[key] = analysis
-    else:
-        fresh = {key: analyse(entry) for key, entry in todo}
+    for chunk_result in run_chunks(_analyse_chunk, None, chunks, jobs):
+        fresh.update(chunk_result)
     merged = {**cache, **fresh}
     return [merged[k] for k in keys], {k: merged[k] for k in keys}
 
 
 ANALYSE_PARALLEL_THRESHOLD = 200  # below this, worker start-up costs more than it saves
+
+
+def _analyse_chunk(_: None, chunk: list[tuple[str, SearchEntry]]) -> dict[str, Analysis]:
+    return {key: analyse(entry) for key, entry in chunk}
 
 
 def _templates_digest(site: Site) -> str:

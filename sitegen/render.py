@@ -6,7 +6,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -124,6 +124,24 @@ class _LinkRewriter(Treeprocessor):
         ctx.problems.append(Problem(ctx.source_rel, line, None, "link", message, fix))
 
 
+class _Formatter(HtmlFormatter):
+    """Pygments' HTML formatter, with its style tables built once rather than for every code block.
+
+    Python-Markdown makes a formatter per block, and building the tables cost more than
+    highlighting a typical block. The tables depend only on the style and class prefix and are
+    only read afterwards, so instances may share them.
+    """
+
+    _tables: dict[tuple[Any, str], tuple[dict, dict]] = {}
+
+    def _create_stylesheet(self) -> None:
+        key = (self.style, self.classprefix)
+        if key not in self._tables:
+            super()._create_stylesheet()
+            self._tables[key] = (self.ttype2class, self.class2style)
+        self.ttype2class, self.class2style = self._tables[key]
+
+
 class Renderer:
     """A reusable Markdown converter; one per worker, reset between documents."""
 
@@ -134,7 +152,7 @@ class Renderer:
             extensions=["fenced_code", "tables", "toc", "codehilite", "sane_lists", "admonition", "attr_list", "def_list"],
             extension_configs={
                 "toc": {"slugify": slugify_unicode, "permalink": False, "toc_depth": "2-4"},
-                "codehilite": {"css_class": "highlight", "guess_lang": False, "wrapcode": True},
+                "codehilite": {"css_class": "highlight", "guess_lang": False, "wrapcode": True, "pygments_formatter": _Formatter},
             },
             output_format="html",
         )

@@ -15,6 +15,7 @@ import errno
 import functools
 import json
 import os
+import posixpath
 import shutil
 import stat
 import sys
@@ -245,13 +246,17 @@ def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previo
         if out.is_dir():
             os.chmod(new, stat.S_IMODE(out.stat().st_mode))
         written = unchanged = 0
+        # `new` is our own fresh folder and every name was checked by _check_rel, so no symlink can
+        # stand in the way: plain joins, and each folder made once, keep this fast for big sites.
+        for folder in sorted({posixpath.dirname(rel) for rel in [*files, *reuse]} - {""}):
+            (new / folder).mkdir(parents=True, exist_ok=True)
         for rel in sorted(files):
-            target = safe_join(new, rel)
+            target = new / rel
             current = out / rel
-            if _same_bytes(current, files[rel]) and _link_or_copy(current, target):
+            if _same_bytes(current, files[rel]) and _link_or_copy(current, target, make_parent=False):
                 unchanged += 1
             else:
-                _write_new(target, files[rel])
+                _write_new(target, files[rel], make_parent=False)
                 written += 1
         for rel in sorted(reuse):
             _reuse(out, new, rel)
@@ -314,7 +319,7 @@ def _reuse(out: Path, new: Path, rel: str) -> None:
     if not _is_file(current):
         raise OutputError(f"{current} should be reused from the previous build but is missing; "
                           "delete the output folder's .sitegen-cache/ and build again")
-    if not _link_or_copy(current, safe_join(new, rel)):
+    if not _link_or_copy(current, new / rel, make_parent=False):
         raise OutputError(f"cannot carry {current} over into the new site")
 
 
@@ -397,17 +402,19 @@ def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], prev
     return WriteReport(written, unchanged, removed, len(reuse))
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: Path, data: bytes, make_parent: bool = True) -> None:
     """Write a file that does not exist yet; the staging tree is private, so no temporary file is needed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "xb") as handle:
         handle.write(data)
     os.chmod(path, 0o644)
 
 
-def _link_or_copy(source: Path, target: Path) -> bool:
+def _link_or_copy(source: Path, target: Path, make_parent: bool = True) -> bool:
     """Hard-link (cheap, keeps the mtime); copy where links are refused. False if neither works."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if make_parent:
+        target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target, follow_symlinks=False)
         return True

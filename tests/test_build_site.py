@@ -7,8 +7,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen.build import build
+from sitegen.urls import relative_url
 from sitegen.write import MANIFEST, OutputError
 from tests.helpers import ROOT, build_docs, make_config, page, site_files, write_docs, Page
 
@@ -290,3 +293,15 @@ def test_broken_link_is_reported_with_file_and_line(tmp_path: Path) -> None:
 def test_pygments_stylesheet_has_light_and_dark(small_site: Path) -> None:
     css = (small_site / "assets/pygments.css").read_text()
     assert ".highlight" in css and "prefers-color-scheme: dark" in css and "data-theme='dark'" in css
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c.html", "..", ".", ""]), min_size=1, max_size=4),
+       st.lists(st.sampled_from(["a", "b", "c.html", "d"]), min_size=1, max_size=4))
+def test_relative_url_agrees_with_posixpath(target_parts: list[str], page_parts: list[str]) -> None:
+    """The fast path of relative_url gives what posixpath.relpath gives, for every shape of path."""
+    target, page = "/".join(target_parts), "/".join(page_parts)
+    if not target:
+        return
+    expected = posixpath.relpath(target, posixpath.dirname(page) or ".")
+    assert relative_url(page, target) == expected

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from bench.generate import write_docs as write_generated
 from sitegen.build import BuildResult, build
+from sitegen.parallel import run_chunks, split
 from tests.helpers import ROOT, make_config, page, site_files, write_docs
 
 
@@ -150,7 +157,58 @@ def test_a_page_deleted_from_the_output_is_written_again(kb: Path, tmp_path: Pat
 
 
 def test_parallel_and_serial_builds_are_identical(tmp_path: Path) -> None:
-    serial = build(make_config(ROOT / "content", tmp_path / "serial", jobs=1))
-    parallel = build(make_config(ROOT / "content", tmp_path / "parallel", jobs=2))
-    assert serial.site.counts["rerendered"] == parallel.site.counts["rerendered"] >= 30
+    """Enough documents to pass every stage's threshold for worker processes (read, render, search
+    analysis, pages). The command line runs in a fresh process, where workers are forked; the third
+    build runs here with another thread alive, as under `serve`, where workers come from a
+    forkserver and pages render in this process."""
+    kb = tmp_path / "kb"
+    write_generated(kb, 260)
+    for name, jobs in (("serial", "1"), ("parallel", "2")):
+        subprocess.run([sys.executable, "-m", "sitegen", "build", str(kb), "-o", str(tmp_path / name), "-j", jobs, "-q"],
+                       cwd=tmp_path, check=True, capture_output=True)  # no sitegen.yml there: defaults, as make_config
+    assert len(site_files(tmp_path / "serial")) > 300
     assert site_files(tmp_path / "serial") == site_files(tmp_path / "parallel")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        threaded = build(make_config(kb, tmp_path / "threaded", jobs=2))
+    finally:
+        stop.set()
+    assert threaded.site.counts["rerendered"] == 260
+    assert site_files(tmp_path / "serial") == site_files(tmp_path / "threaded")
+
+
+def _pid_and_sum(offset: int, chunk: list[int]) -> tuple[int, int]:
+    return os.getpid(), sum(chunk) + offset
+
+
+FORKED_RUN = """
+import json, os
+from sitegen.parallel import run_chunks, split
+from tests.test_incremental import _pid_and_sum
+results = run_chunks(_pid_and_sum, 5, split(list(range(100)), 2), 2, picklable=False)
+print(json.dumps({"parent": os.getpid(), "results": results}))
+"""
+
+
+def test_run_chunks_uses_workers_and_keeps_order() -> None:
+    chunks = split(list(range(100)), 2)
+    expected = [sum(c) + 5 for c in chunks]
+    # Forked workers, in a fresh process: this one may run other tests' server threads.
+    run = subprocess.run([sys.executable, "-c", FORKED_RUN], cwd=ROOT, check=True, capture_output=True, text=True)
+    forked = json.loads(run.stdout)
+    assert [total for _, total in forked["results"]] == expected
+    assert forked["parent"] not in {pid for pid, _ in forked["results"]}
+    serial = run_chunks(_pid_and_sum, 5, chunks, 1)
+    assert {pid for pid, _ in serial} == {os.getpid()} and [t for _, t in serial] == expected
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        pickled = run_chunks(_pid_and_sum, 5, chunks, 2)  # a thread is alive: a forkserver's workers
+        unpicklable = run_chunks(_pid_and_sum, 5, chunks, 2, picklable=False)  # ... or none at all
+    finally:
+        stop.set()
+    assert [t for _, t in pickled] == expected and os.getpid() not in {pid for pid, _ in pickled}
+    assert {pid for pid, _ in unpicklable} == {os.getpid()}

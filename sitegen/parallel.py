@@ -1,0 +1,70 @@
+"""Spread a stage's work over worker processes: the one place sitegen starts them."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Sequence, TypeVar
+
+Chunk = TypeVar("Chunk")
+Result = TypeVar("Result")
+
+# What forked workers inherit instead of receiving it pickled: (function, shared value).
+_INHERITED: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+
+def workers(jobs: int) -> int:
+    """The `jobs` setting as a number of processes: 0 means one per core."""
+    return jobs or os.cpu_count() or 1
+
+
+def split(items: Sequence[Chunk], jobs: int) -> list[list[Chunk]]:
+    """Interleaved chunks, a few per worker, so one slow chunk does not leave a core idle."""
+    count = max(1, min(len(items), workers(jobs) * 4))
+    return [list(items[i::count]) for i in range(count) if items[i::count]]
+
+
+def run_chunks(func: Callable[[Any, Chunk], Result], shared: Any, chunks: Sequence[Chunk], jobs: int,
+               picklable: bool = True) -> list[Result]:
+    """`[func(shared, chunk) for chunk in chunks]`, in worker processes when there are several.
+
+    Workers are forked, so they inherit `shared` (a whole site, say) rather than receive a pickled
+    copy; only chunks and results cross between processes. Forking a process that runs other
+    threads (serve: the HTTP server, the file watcher) can copy a lock some thread holds into the
+    child, so there a `picklable` job goes to workers started from a clean forkserver, and any
+    other job runs here, one chunk after another. Results keep the order of `chunks`.
+    """
+    count = min(workers(jobs), len(chunks))
+    threaded = threading.active_count() > 1
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and not threaded
+    if count < 2 or not (can_fork or picklable):
+        return [func(shared, chunk) for chunk in chunks]
+    if can_fork:
+        global _INHERITED
+        _INHERITED = (func, shared)
+        # Frozen objects are skipped by the garbage collector: without this, a collection in a
+        # worker walks, and so copies page by page, the whole heap it shares with this process.
+        gc.freeze()
+        try:
+            with multiprocessing.get_context("fork").Pool(count) as pool:
+                return pool.map(_call_inherited, chunks, chunksize=1)
+        finally:
+            _INHERITED = None
+            gc.unfreeze()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        return list(pool.map(_call_pickled, [(func, shared, chunk) for chunk in chunks]))
+
+
+def _call_inherited(chunk: Any) -> Any:
+    assert _INHERITED is not None, "run_chunks sets the job before it forks"
+    func, shared = _INHERITED
+    return func(shared, chunk)
+
+
+def _call_pickled(job: tuple[Callable[[Any, Any], Any], Any, Any]) -> Any:
+    func, shared, chunk = job
+    return func(shared, chunk)
