@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from sitegen.cache import STATE_FILE, BuildState, CachedDoc, digest, dump_state, load_state, state_key
+from sitegen import stamp
+from sitegen.cache import STATE_FILE, BuildState, CachedDoc, digest, dump_state, load_state, settings_key
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import discover
@@ -222,12 +223,6 @@ class BuildResult:
     rendered_pages: tuple[str, ...] = ()  # the pages whose templates were rendered this time
 
 
-def settings_key(config: SiteConfig) -> str:
-    """Everything that changes what reading and rendering make of the same bytes."""
-    return state_key(config.content_dir, dict(config.vocabularies), config.kinds, config.raw_html,
-                     config.max_file_bytes, config.taxonomies)
-
-
 def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
     """Gather the whole site, then write it; raises OutputError before anything is written if unsafe.
 
@@ -235,10 +230,11 @@ def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
     result is byte-identical to a clean build of the same input.
     """
     from sitegen.pages import render_site  # the writer side imports Jinja; `check` does not need it
-    from sitegen.write import check_output_dir, write_output
+    from sitegen.write import MANIFEST, check_output_dir, write_output
 
     started = time.perf_counter()
     check_output_dir(config.output_dir, config.content_dir)
+    inputs = stamp.snapshot(config)  # before anything is read: what changes after, the next build sees
     key = settings_key(config)
     previous = load_state(config.output_dir, key)
     site = gather(config, progress, previous)
@@ -258,9 +254,12 @@ def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
     else:
         files[STATE_FILE] = dump_state(state)
     mark = time.perf_counter()
+    stamp.forget(out)
     report = write_output(out, files, reused)
-    timings["write"] = time.perf_counter() - mark
     page_count = sum(1 for name in [*files, *pages.reused] if name.endswith(".html"))
+    stamp.save(out, stamp.stamp_key(config, key), inputs, {rel: c.source_hash for rel, c in site.cache.items()},
+               [*files, *reused, MANIFEST], site.problems, page_count)
+    timings["write"] = time.perf_counter() - mark
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "
                f"{pages.rendered} of {sum(1 for u in pages.fingerprints if u.endswith('.html'))} pages, {report.written} files written, {report.removed} removed")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import sitegen
+from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import Document
 from sitegen.render import RenderedDoc
@@ -72,6 +73,12 @@ def code_key() -> str:
 def state_key(*parts: object) -> str:
     # Python's version too: its Unicode tables decide what the tokenizer and slugs make of text.
     return digest(repr((_FORMAT, sitegen.__version__, sys.version, code_key(), *parts)).encode("utf-8"))
+
+
+def settings_key(config: SiteConfig) -> str:
+    """Everything that changes what reading and rendering make of the same bytes."""
+    return state_key(config.content_dir, dict(config.vocabularies), config.kinds, config.raw_html,
+                     config.max_file_bytes, config.taxonomies)
 
 
 def load_state(output_dir: Path, key: str) -> BuildState | None:

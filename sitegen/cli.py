@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -56,13 +57,18 @@ def make_parser() -> argparse.ArgumentParser:
                                     pages per component, problem type, tag, severity and root cause, the error
                                     table, a home page and a search index. Nothing is written until every
                                     document has been read; a bad document is reported and the build goes on.
-                                    Files sitegen did not write are never deleted."""))
+                                    Files sitegen did not write are never deleted.
+
+                                    A repeated build redoes only what changed, and when no input file (document,
+                                    image, theme file), setting or output file changed at all it stops at once,
+                                    judging by file sizes and times as make does; --force skips that check."""))
     _common(build)
     build.add_argument("-o", "--output", metavar="OUT", type=Path, help="output folder (default: output_dir from the config, else ./site)")
     build.add_argument("--base-url", metavar="URL", help="public address of the site, e.g. https://me.github.io/kb/ (enables sitemap.xml)")
     build.add_argument("--title", help="site title")
     build.add_argument("--theme-dir", metavar="DIR", type=Path, help="folder searched before the theme, to override single templates or assets")
-    build.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for rendering (default: one per core)")
+    build.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for reading, rendering and pages (default: one per core)")
+    build.add_argument("--force", action="store_true", help="build even when no file seems to have changed since the last build")
 
     check = commands.add_parser("check", help="read and validate documents without writing anything",
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -163,8 +169,26 @@ def run_check(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def run_build(config: SiteConfig, args: argparse.Namespace) -> int:
+    from sitegen import stamp
+    from sitegen.cache import settings_key
+    from sitegen.write import OutputError, check_output_dir
+
+    started = time.perf_counter()
+    try:
+        check_output_dir(config.output_dir, config.content_dir)
+    except OutputError as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        return 2
+    last = None if args.force else stamp.up_to_date(config, stamp.stamp_key(config, settings_key(config)))
+    if last is not None:
+        report(last.problems, args.format, args.show_info, sys.stderr)
+        _progress(args)(f"nothing changed since the last build ({len(last.inputs)} input files checked)")
+        kept = sum(1 for rel in last.outputs if not rel.startswith((".sitegen-", stamp.CACHE_DIR)))
+        print(f"sitegen: built {last.pages} pages (0 written, {kept} unchanged, 0 removed) "
+              f"in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+        print(f"sitegen: open {(config.output_dir / 'index.html').as_uri()}", file=sys.stderr)
+        return exit_status(last.problems, args.strict)
     from sitegen.build import build
-    from sitegen.write import OutputError
 
     try:
         result = build(config, _progress(args))
