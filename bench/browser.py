@@ -28,7 +28,7 @@ LOAD_INDEX = """() => new Promise((resolve, reject) => {
   script.onload = () => {
     const t1 = performance.now();
     const data = window.SITEGEN_SEARCH;
-    const idx = lunr.Index.load(data.index);
+    const idx = sitegen.search.loadIndex(data.index);
     const byRef = Object.create(null);
     data.docs.forEach((d) => { byRef[String(d.ref)] = d; });
     const t2 = performance.now();

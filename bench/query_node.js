@@ -13,7 +13,7 @@ const search = require(path.join(assets, "search.js"));
 const sandbox = { window: {} };
 vm.runInNewContext(fs.readFileSync(process.argv[2], "utf8"), sandbox);
 const data = sandbox.window.SITEGEN_SEARCH;
-const idx = lunr.Index.load(JSON.parse(JSON.stringify(data.index)));
+const idx = search.loadIndex(JSON.parse(JSON.stringify(data.index)));
 const byRef = Object.create(null);
 data.docs.forEach((d) => { byRef[String(d.ref)] = d; });
 const top = Number(process.argv[3] || 10);

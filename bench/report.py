@@ -99,7 +99,7 @@ def table(results: Mapping[str, Any]) -> str:
     row("pages written", lambda s: str(_get(s, "stages", "pages") or "-"))
     row("search index raw / gzip", lambda s: _size(_get(s, "index", "raw_bytes"), _get(s, "index", "gzip_bytes")))
     row("index load, Chromium (median)", lambda s: _s(_get(s, "browser", "index_load_ms"), "{:.0f} ms"))
-    row("  of which lunr.Index.load", lambda s: _s(_get(s, "browser", "lunr_load_ms"), "{:.0f} ms"))
+    row("  of which search.js loadIndex", lambda s: _s(_get(s, "browser", "lunr_load_ms"), "{:.0f} ms"))
     row("query median / p95, Chromium", lambda s: "-" if _get(s, "browser", "query_median_ms") is None else
         f"{s['browser']['query_median_ms']:.1f} / {s['browser']['query_p95_ms']:.1f} ms")
     peers = results.get("peers") or {}

@@ -16,12 +16,12 @@ from typing import Any, Sequence
 import pytest
 from lunr.builder import Builder
 
-from sitegen.build import gather
+from sitegen.build import build, gather
 from sitegen.pages import search_entries
 from sitegen.search import (FIELDS, MIN_SCORES, SCORE_DECIMALS, AnalysedBuilder, Analysis, SearchEntry, analyse,
                             build_index, build_search_index, configure, field_texts)
 from sitegen.tokenize import tokenize
-from tests.helpers import make_config
+from tests.helpers import ROOT, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "themes" / "default" / "assets" / "vendor"
@@ -419,3 +419,21 @@ def test_sample_symptoms_find_their_documents(tmp_path: Path) -> None:
     # MRR 0.991 as pasted and 0.969 renamed.
     assert quality["pasted"]["hit@3"] == 1.0 and quality["renamed"]["hit@3"] == 1.0, quality
     assert quality["pasted"]["mrr"] >= 0.98 and quality["renamed"]["mrr"] >= 0.95, quality
+
+
+def test_load_index_answers_exactly_as_lunr_index_load(tmp_path: Path) -> None:
+    """search.js loads the index without lunr's token set; every query must rank and score the same."""
+    out = tmp_path / "site"
+    build(make_config(ROOT / "content", out))
+    titles = [d["title"] for d in run_node("run_queries.js", str(out / "search-index.js"), stdin=[])["docs"]]
+    queries: list[dict[str, Any]] = []
+    for title in titles:
+        words = title.split()
+        queries.append({"text": title, "prefix": False})
+        queries.append({"text": " ".join(words[:2])[:-2], "prefix": True})  # typing, a word half done
+    queries += [{"text": "zzzz-nothing", "prefix": True}, {"text": "a", "prefix": True}, {"text": "", "prefix": False}]
+    queries += [{"term": "conection", "editDistance": 1}, {"term": "*pool"}, {"term": "p*ol"},
+                {"term": "time", "wildcard": 2}]  # a trailing wildcard clause, as the typing prefix uses
+    found = run_node("compare_load.js", str(out / "search-index.js"), stdin=queries)
+    assert found["compared"] == len(queries) > 80
+    assert found["differences"] == []

@@ -12,7 +12,7 @@ const search = require(path.join(assets, "search.js"));
 const sandbox = { window: {} };
 vm.runInNewContext(fs.readFileSync(process.argv[2], "utf8"), sandbox);
 const data = sandbox.window.SITEGEN_SEARCH;
-const idx = lunr.Index.load(JSON.parse(JSON.stringify(data.index)));
+const idx = search.loadIndex(JSON.parse(JSON.stringify(data.index)));
 const queries = JSON.parse(fs.readFileSync(0, "utf8"));
 // runSearch never throws by design; it reports on console.error, which counts as a failure here.
 let logged = [];

@@ -134,6 +134,93 @@
     }
   }
 
+  /**
+   * lunr.Index.load, less its token set: building that automaton of every index term was most of
+   * the load time, and the queries made here (whole terms, and one trailing wildcard while typing)
+   * need only a sorted list of terms. Any other clause builds the real token set on first use.
+   */
+  function loadIndex(serialized) {
+    var fieldVectors = Object.create(null);
+    var invertedIndex = Object.create(null);
+    var terms = [];
+    serialized.fieldVectors.forEach(function (pair) { fieldVectors[pair[0]] = new lunr.Vector(pair[1]); });
+    serialized.invertedIndex.forEach(function (pair) {
+      invertedIndex[pair[0]] = pair[1];
+      terms.push(pair[0]);
+    });
+    return new lunr.Index({
+      fields: serialized.fields,
+      fieldVectors: fieldVectors,
+      invertedIndex: invertedIndex,
+      tokenSet: new TermList(terms.sort()),
+      pipeline: lunr.Pipeline.load(serialized.pipeline)
+    });
+  }
+
+  /** Stands in for lunr.TokenSet in lunr.Index#query, which only calls `intersect(clause).toArray()`. */
+  function TermList(sorted) {
+    this.sorted = sorted;
+    this.full = null;
+  }
+
+  TermList.prototype.intersect = function (clause) {
+    // A clause's token set is a chain of single characters, ending either in a final node (a whole
+    // word) or in a node whose one edge is a `*` loop back to itself (a trailing wildcard).
+    var word = "";
+    var node = clause;
+    for (;;) {
+      var keys = Object.keys(node.edges);
+      if (keys.length === 0) return node.final ? this.between(word, false) : listOf([]);
+      if (keys.length !== 1) break;
+      if (keys[0] === "*") {
+        if (node.edges["*"] === node && node.final) return this.between(word, true);
+        break;
+      }
+      word += keys[0];
+      node = node.edges[keys[0]];
+    }
+    if (!this.full) this.full = lunr.TokenSet.fromArray(this.sorted);
+    return this.full.intersect(clause);
+  };
+
+  /** The terms equal to `word`, or (prefix) starting with it. */
+  TermList.prototype.between = function (word, prefix) {
+    var list = this.sorted;
+    var low = 0;
+    var high = list.length;
+    while (low < high) {
+      var mid = (low + high) >>> 1;
+      if (list[mid] < word) low = mid + 1;
+      else high = mid;
+    }
+    var found = [];
+    for (var i = low; i < list.length && list[i].lastIndexOf(word, 0) === 0; i++) {
+      if (!prefix && list[i] !== word) break;
+      found.push(list[i]);
+      if (!prefix) break;
+    }
+    return listOf(found.sort(tokenSetOrder));
+  };
+
+  // The order lunr.TokenSet#toArray lists words in, so that scores add up in the same order and
+  // come out identical to the last bit: depth first, a word before its longer forms, branches in
+  // reverse order of their edge keys, where digit keys come first (they are array indices).
+  function tokenSetOrder(a, b) {
+    for (var i = 0; i < a.length && i < b.length; i++) {
+      if (a.charCodeAt(i) !== b.charCodeAt(i)) return edgeRank(b.charCodeAt(i)) - edgeRank(a.charCodeAt(i));
+    }
+    return a.length - b.length;
+  }
+
+  function edgeRank(code) {
+    if (code >= 48 && code <= 57) return code - 48;
+    return code >= 0xd800 && code <= 0xdfff ? code + 0x10000 : code + 10; // surrogates: code point order
+  }
+
+  function listOf(terms) {
+    return { toArray: function () { return terms; } };
+  }
+
   function stemOf(term) {
     return lunr.stemmer(new lunr.Token(term)).toString();
   }
@@ -199,7 +286,7 @@
         var data = win.SITEGEN_SEARCH;
         if (!data) return finish(new Error("the search index is empty"));
         try {
-          state.idx = lunr.Index.load(data.index);
+          state.idx = loadIndex(data.index);
           state.byRef = Object.create(null);
           data.docs.forEach(function (d) { state.byRef[String(d.ref)] = d; });
         } catch (err) {
@@ -493,6 +580,7 @@
   }
 
   return {
+    loadIndex: loadIndex,
     queryTerms: queryTerms,
     runSearch: runSearch,
     snippetParts: snippetParts,
