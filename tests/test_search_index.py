@@ -437,3 +437,28 @@ def test_load_index_answers_exactly_as_lunr_index_load(tmp_path: Path) -> None:
     found = run_node("compare_load.js", str(out / "search-index.js"), stdin=queries)
     assert found["compared"] == len(queries) > 80
     assert found["differences"] == []
+
+
+def test_only_the_word_being_typed_is_a_prefix() -> None:
+    typed, done, pasted = run_node("query_terms.js", stdin=[
+        {"text": "ImportError app.db.perm", "prefix": True},
+        {"text": "ImportError app.db.perm ", "prefix": True},
+        {"text": "No module named 'app.db.permission_deps'", "prefix": True},
+    ])
+    assert {t["term"] for t in typed if t["prefix"]} == {"app.db.perm", "perm"}  # not `app` or `db`: complete
+    assert not any(t["prefix"] for t in done)  # a space after it: the word is finished
+    assert not any(t["prefix"] for t in pasted)  # a closing quote: likewise
+
+
+def test_terms_in_most_documents_are_left_out_while_rarer_ones_remain(tmp_path: Path) -> None:
+    entries = [entry(i, f"Everywhere note {i}", body=f"marker{i:03d} and other words") for i in range(120)]
+    script = tmp_path / "search-index.js"
+    script.write_text(build_search_index(entries), encoding="utf-8")
+    alone, with_rare = query(script, ["everywhere", "everywhere marker007"])
+    assert len(alone["refs"]) == 120  # alone, a common term still finds what it can
+    assert with_rare["refs"] == ["7"]  # beside a rarer one, it no longer drags in every document
+    few = tmp_path / "few" / "search-index.js"
+    few.parent.mkdir()
+    few.write_text(build_search_index(entries[:40]), encoding="utf-8")
+    [small_site] = query(few, ["everywhere marker007"])
+    assert len(small_site["refs"]) == 40 and small_site["refs"][0] == "7"  # small sites keep every term

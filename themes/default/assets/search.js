@@ -103,8 +103,12 @@
     });
     if (options && options.prefix && capped && !/\s$/.test(capped)) {
       var lastWord = capped.split(/\s+/).pop();
+      var typed = lastWord.toLowerCase();
       tokenize(lastWord).forEach(function (term) {
-        if (Array.from(term).length >= MIN_PREFIX && byTerm[term]) byTerm[term].prefix = true;
+        // Only what is still being typed: in `app.db.perm` that is `perm` and `app.db.perm`, not
+        // `app`, whose expansion to every `app…` term would cost much and say nothing.
+        var atEnd = typed.length >= term.length && typed.lastIndexOf(term) === typed.length - term.length;
+        if (Array.from(term).length >= MIN_PREFIX && byTerm[term] && atEnd) byTerm[term].prefix = true;
       });
     }
     order.sort(function (a, b) { return b.boost - a.boost || a.first - b.first; });
@@ -116,6 +120,10 @@
   /** lunr results for `text` against `idx`; never throws, [] for an empty query. */
   function runSearch(idx, text, options) {
     var terms = queryTerms(text, options);
+    // A term found in most documents adds almost nothing to any score (its idf is near 0) but
+    // makes lunr score every document: leave such terms out while the query has others.
+    var rare = terms.filter(function (t) { return !isCommon(idx, t.term); });
+    if (rare.length) terms = rare;
     if (!terms.length) return [];
     try {
       return idx.query(function (q) {
@@ -221,6 +229,32 @@
     return { toArray: function () { return terms; } };
   }
 
+  // Measured with `make bench` (search quality): leaving out terms found in over a fifth of the
+  // entries kept hit@1 and hit@3 on the sample and the shared corpus, and raised hit@3 on the
+  // 1,000 generated docs from 92.7% to 95%, while a pasted error scores a third of the documents.
+  // Small sites are fast anyway and keep every term.
+  var COMMON_SHARE = 0.2;
+  var COMMON_MIN_DOCS = 100;
+
+  function isCommon(idx, term) {
+    var cache = idx.sitegenCommon || (idx.sitegenCommon = { docs: documentCount(idx), terms: Object.create(null) });
+    if (!(term in cache.terms)) {
+      var posting = idx.invertedIndex[stemOf(term)];
+      var most = 0;
+      if (posting) {
+        idx.fields.forEach(function (field) {
+          if (posting[field]) most = Math.max(most, Object.keys(posting[field]).length);
+        });
+      }
+      cache.terms[term] = cache.docs >= COMMON_MIN_DOCS && most > cache.docs * COMMON_SHARE;
+    }
+    return cache.terms[term];
+  }
+
+  function documentCount(idx) {
+    return Object.keys(idx.fieldVectors).length / Math.max(1, idx.fields.length);
+  }
+
   function stemOf(term) {
     return lunr.stemmer(new lunr.Token(term)).toString();
   }
@@ -271,7 +305,7 @@
     var state = { idx: null, byRef: null, loading: false, waiters: [], pasted: null };
     var root = (doc.body && doc.body.getAttribute("data-root")) || "./";
 
-    function loadIndex(callback) {
+    function whenLoaded(callback) {
       if (state.idx) return callback(null);
       state.waiters.push(callback);
       if (state.loading) return;
@@ -520,7 +554,7 @@
     function update() {
       clearTimeout(timer);
       timer = setTimeout(function () {
-        loadIndex(function (err) {
+        whenLoaded(function (err) {
           if (err) return showError(err);
           var text = queryText();
           var results = search(text);
@@ -536,7 +570,7 @@
       }, 60);
     }
 
-    input.addEventListener("focus", function () { loadIndex(function () {}); });
+    input.addEventListener("focus", function () { whenLoaded(function () {}); });
     input.addEventListener("input", update);
     input.addEventListener("blur", function () { closeDropdown(); });
     input.addEventListener("keydown", function (event) {
