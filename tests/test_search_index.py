@@ -18,7 +18,7 @@ from lunr.builder import Builder
 
 from sitegen.build import build, gather
 from sitegen.pages import search_entries
-from sitegen.search import (FIELDS, MIN_SCORES, SCORE_DECIMALS, AnalysedBuilder, Analysis, SearchEntry, analyse,
+from sitegen.search import (FIELDS, MIN_SCORES, compact, SCORE_DECIMALS, AnalysedBuilder, Analysis, SearchEntry, analyse,
                             build_index, build_search_index, configure, field_texts)
 from sitegen.tokenize import tokenize
 from tests.helpers import ROOT, make_config
@@ -462,3 +462,13 @@ def test_terms_in_most_documents_are_left_out_while_rarer_ones_remain(tmp_path: 
     few.write_text(build_search_index(entries[:40]), encoding="utf-8")
     [small_site] = query(few, ["everywhere marker007"])
     assert len(small_site["refs"]) == 40 and small_site["refs"][0] == "7"  # small sites keep every term
+
+
+def test_compact_postings_keep_every_term_field_and_document() -> None:
+    serialized = build_index(ENTRIES)
+    small = compact(serialized)
+    assert "invertedIndex" not in small and small["fields"] == serialized["fields"]
+    rebuilt = [[term, {"_index": index, **{f: {str(r): {} for r in by_field.get(f, [])} for f in small["fields"]}}]
+               for term, index, by_field in small["postings"]]
+    assert rebuilt == serialized["invertedIndex"]
+    assert len(json.dumps(small)) < len(json.dumps(serialized)) * 0.8

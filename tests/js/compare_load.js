@@ -12,7 +12,19 @@ const search = require(path.join(assets, "search.js"));
 const sandbox = { window: {} };
 vm.runInNewContext(fs.readFileSync(process.argv[2], "utf8"), sandbox);
 const serialized = JSON.parse(JSON.stringify(sandbox.window.SITEGEN_SEARCH.index));
-const stock = lunr.Index.load(serialized);
+// lunr's own format, rebuilt from sitegen's compact postings.
+const lunrFormat = Object.assign({}, serialized, {
+  invertedIndex: serialized.postings.map(([term, index, byField]) => {
+    const posting = { _index: index };
+    serialized.fields.forEach((field) => {
+      posting[field] = {};
+      (byField[field] || []).forEach((ref) => { posting[field][ref] = {}; });
+    });
+    return [term, posting];
+  }),
+});
+delete lunrFormat.postings;
+const stock = lunr.Index.load(lunrFormat);
 const ours = search.loadIndex(serialized);
 const queries = JSON.parse(fs.readFileSync(0, "utf8"));
 

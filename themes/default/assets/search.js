@@ -143,31 +143,68 @@
   }
 
   /**
-   * lunr.Index.load, less its token set: building that automaton of every index term was most of
-   * the load time, and the queries made here (whole terms, and one trailing wildcard while typing)
-   * need only a sorted list of terms. Any other clause builds the real token set on first use.
+   * lunr.Index.load, less the two costs that made up most of its time: building the token set
+   * automaton of every index term, and creating every posting object up front. The queries made
+   * here (whole terms, and a trailing wildcard while typing) need only a sorted list of terms,
+   * and each posting is built the first time a query reaches its term. Any other clause builds
+   * the real token set on first use.
    */
   function loadIndex(serialized) {
     var fieldVectors = Object.create(null);
-    var invertedIndex = Object.create(null);
-    var terms = [];
     serialized.fieldVectors.forEach(function (pair) { fieldVectors[pair[0]] = new lunr.Vector(pair[1]); });
-    serialized.invertedIndex.forEach(function (pair) {
-      invertedIndex[pair[0]] = pair[1];
-      terms.push(pair[0]);
-    });
-    return new lunr.Index({
+    var postings = new Postings(serialized.fields, serialized.postings);
+    var idx = new lunr.Index({
       fields: serialized.fields,
       fieldVectors: fieldVectors,
-      invertedIndex: invertedIndex,
-      tokenSet: new TermList(terms.sort()),
+      invertedIndex: postings.built,
+      tokenSet: new TermList(postings),
       pipeline: lunr.Pipeline.load(serialized.pipeline)
     });
+    idx.sitegenPostings = postings;
+    return idx;
   }
 
+  var NOTHING = Object.freeze({});
+
+  /**
+   * sitegen writes postings compactly, [term, term index, {field: [refs]}] (sitegen/search.py,
+   * compact); lunr reads {_index, field: {ref: metadata}} for every field from `built`. Nothing
+   * writes to these objects, so the empty ones are shared.
+   */
+  function Postings(fields, rows) {
+    this.fields = fields;
+    this.rows = Object.create(null);
+    this.built = Object.create(null);
+    var terms = [];
+    for (var i = 0; i < rows.length; i++) {
+      this.rows[rows[i][0]] = rows[i];
+      terms.push(rows[i][0]);
+    }
+    this.sorted = terms.sort();
+  }
+
+  Postings.prototype.get = function (term) {
+    var posting = this.built[term];
+    if (posting || !(term in this.rows)) return posting;
+    var row = this.rows[term];
+    posting = { _index: row[1] };
+    this.fields.forEach(function (field) {
+      var refs = row[2][field];
+      if (!refs) {
+        posting[field] = NOTHING;
+        return;
+      }
+      var docs = {};
+      for (var i = 0; i < refs.length; i++) docs[refs[i]] = NOTHING;
+      posting[field] = docs;
+    });
+    this.built[term] = posting;
+    return posting;
+  };
+
   /** Stands in for lunr.TokenSet in lunr.Index#query, which only calls `intersect(clause).toArray()`. */
-  function TermList(sorted) {
-    this.sorted = sorted;
+  function TermList(postings) {
+    this.postings = postings;
     this.full = null;
   }
 
@@ -187,13 +224,13 @@
       word += keys[0];
       node = node.edges[keys[0]];
     }
-    if (!this.full) this.full = lunr.TokenSet.fromArray(this.sorted);
-    return this.full.intersect(clause);
+    if (!this.full) this.full = lunr.TokenSet.fromArray(this.postings.sorted);
+    return this.ready(this.full.intersect(clause).toArray());
   };
 
   /** The terms equal to `word`, or (prefix) starting with it. */
   TermList.prototype.between = function (word, prefix) {
-    var list = this.sorted;
+    var list = this.postings.sorted;
     var low = 0;
     var high = list.length;
     while (low < high) {
@@ -207,7 +244,14 @@
       found.push(list[i]);
       if (!prefix) break;
     }
-    return listOf(found.sort(tokenSetOrder));
+    return this.ready(found.sort(tokenSetOrder));
+  };
+
+  /** `terms`, once lunr can read each one's postings. */
+  TermList.prototype.ready = function (terms) {
+    var postings = this.postings;
+    terms.forEach(function (term) { postings.get(term); });
+    return listOf(terms);
   };
 
   // The order lunr.TokenSet#toArray lists words in, so that scores add up in the same order and
@@ -239,7 +283,8 @@
   function isCommon(idx, term) {
     var cache = idx.sitegenCommon || (idx.sitegenCommon = { docs: documentCount(idx), terms: Object.create(null) });
     if (!(term in cache.terms)) {
-      var posting = idx.invertedIndex[stemOf(term)];
+      var stem = stemOf(term);
+      var posting = idx.sitegenPostings ? idx.sitegenPostings.get(stem) : idx.invertedIndex[stem];
       var most = 0;
       if (posting) {
         idx.fields.forEach(function (field) {
