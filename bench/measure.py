@@ -61,7 +61,7 @@ class Run:
     seconds: float  # wall time of the whole process, interpreter start included
     cpu_seconds: float  # user + system CPU of the process and its waited-for workers: steadier on a busy machine
     max_rss_mb: float  # ru_maxrss of the child (largest single process)
-    tree_rss_mb: float  # peak of the sampled sum over the child's process tree
+    tree_rss_mb: float  # peak of the sampled sum of PSS over the child's process tree
     build_seconds: float | None  # what `sitegen build` itself reports
     returncode: int
     output: str
@@ -83,17 +83,30 @@ def _children() -> dict[int, list[int]]:
 
 
 def _tree_rss(pid: int) -> int:
+    """Memory of the process and its workers, as PSS: forked workers share most of their pages
+    with the parent, and summing RSS would count those pages once per worker."""
     tree = _children()
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        try:
-            with open(f"/proc/{p}/statm", "rb") as f:
-                total += int(f.read().split()[1]) * PAGE
-        except OSError:
-            pass
+        total += _pss(p)
         todo.extend(tree.get(p, ()))
     return total
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:  # no smaps_rollup (kernels before 4.14): resident size, which over-counts shared pages
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE
+    except OSError:
+        return 0
 
 
 def _env() -> dict[str, str]:
