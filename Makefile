@@ -46,6 +46,9 @@ test: $(STAMP) browser java
 	SITEGEN_NO_SKIPS=1 $(PY) -m pytest -q
 
 bench: $(STAMP) browser
+	@# Bytecode, as pip install leaves it: a source checkout run with PYTHONDONTWRITEBYTECODE=1
+	@# would otherwise compile sitegen's modules again in every timed build.
+	$(PY) -m compileall -q sitegen
 	$(PY) -m bench
 
 bench-peers: $(STAMP)
@@ -53,4 +56,4 @@ bench-peers: $(STAMP)
 	.venv-peers/bin/pip install --quiet --disable-pip-version-check mkdocs mkdocs-material
 
 clean:
-	rm -rf site $(VENV) .venv-peers .pytest_cache bench/out
+	rm -rf site $(VENV) .venv-peers .pytest_cache bench/out sitegen/__pycache__

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from sitegen import stamp
 from sitegen.cache import STATE_FILE, BuildState, CachedDoc, digest, dump_state, load_state, settings_key
@@ -72,8 +72,7 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
             cached[source.rel] = CachedDoc(source_hash, old.document, old.problems, old.page_url, old.rendered)
         else:
             todo.append((source, source_hash))
-    chunks = split(todo, config.jobs) if len(todo) >= PARALLEL_THRESHOLD else [todo]
-    for chunk_result in run_chunks(_read_chunk, config, chunks, config.jobs):
+    for chunk_result in run_chunks(_read_chunk, (config, todo), _chunks(len(todo), config.jobs), config.jobs):
         for rel, made, read_problems in chunk_result:
             if made is None:
                 problems.extend(read_problems)
@@ -86,9 +85,11 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
     return ReadResult(documents, found.assets, problems, cached, len(todo))
 
 
-def _read_chunk(config: SiteConfig, sources: list[tuple[SourceFile, str | None]]) -> list[tuple[str, CachedDoc | None, list[Problem]]]:
+def _read_chunk(shared: tuple[SiteConfig, list[tuple[SourceFile, str | None]]],
+                positions: Sequence[int]) -> list[tuple[str, CachedDoc | None, list[Problem]]]:
+    config, todo = shared
     out: list[tuple[str, CachedDoc | None, list[Problem]]] = []
-    for source, source_hash in sources:
+    for source, source_hash in (todo[i] for i in positions):
         raw, read_problems = read_source(source, config.max_file_bytes)
         if raw is None:
             out.append((source.rel, None, read_problems))
@@ -145,8 +146,8 @@ def render_all(documents: list[Document], urls: Mapping[str, str], asset_urls: M
             rendered[rel] = old.rendered
         else:
             todo.append((doc, urls[rel]))
-    chunks = split(todo, config.jobs) if len(todo) >= PARALLEL_THRESHOLD else [todo]
-    for chunk_result in run_chunks(_render_chunk, (config.raw_html, doc_keys, asset_keys), chunks, config.jobs):
+    shared = (config.raw_html, doc_keys, asset_keys, todo)
+    for chunk_result in run_chunks(_render_chunk, shared, _chunks(len(todo), config.jobs), config.jobs):
         rendered.update(chunk_result)
     return rendered, len(todo)
 
@@ -154,10 +155,16 @@ def render_all(documents: list[Document], urls: Mapping[str, str], asset_urls: M
 PARALLEL_THRESHOLD = 48  # documents; below this, starting worker processes costs more than it saves
 
 
-def _render_chunk(shared: tuple[str, Mapping[str, str], Mapping[str, str]], docs: list[tuple[Document, str]]) -> dict[str, RenderedDoc]:
-    raw_html, doc_keys, asset_keys = shared
+def _chunks(count: int, jobs: int) -> list[Sequence[int]]:
+    """Positions 0..count-1 in chunks for the workers; one chunk, done here, when too few to pay."""
+    return split(range(count), jobs) if count >= PARALLEL_THRESHOLD else [range(count)]
+
+
+def _render_chunk(shared: tuple[str, Mapping[str, str], Mapping[str, str], list[tuple[Document, str]]],
+                  positions: Sequence[int]) -> dict[str, RenderedDoc]:
+    raw_html, doc_keys, asset_keys, todo = shared
     renderer = Renderer(raw_html)
-    return {doc.source.rel: renderer.render(doc, url, doc_keys, asset_keys) for doc, url in docs}
+    return {doc.source.rel: renderer.render(doc, url, doc_keys, asset_keys) for doc, url in (todo[i] for i in positions)}
 
 
 def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None) -> Site:

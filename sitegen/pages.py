@@ -218,9 +218,9 @@ def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], j
     computed in worker processes when many entries are new."""
     keys = [digest(repr(tuple(field_texts(e).items())).encode("utf-8", "surrogateescape")) for e in entries]
     todo = sorted({k: e for k, e in zip(keys, entries) if k not in cache}.items())
-    chunks = split(todo, jobs) if len(todo) >= ANALYSE_PARALLEL_THRESHOLD else [todo]
+    chunks = split(range(len(todo)), jobs) if len(todo) >= ANALYSE_PARALLEL_THRESHOLD else [range(len(todo))]
     fresh: dict[str, Analysis] = {}
-    for chunk_result in run_chunks(_analyse_chunk, None, chunks, jobs):
+    for chunk_result in run_chunks(_analyse_chunk, todo, chunks, jobs):
         fresh.update(chunk_result)
     merged = {**cache, **fresh}
     return [merged[k] for k in keys], {k: merged[k] for k in keys}
@@ -229,8 +229,8 @@ def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], j
 ANALYSE_PARALLEL_THRESHOLD = 200  # below this, worker start-up costs more than it saves
 
 
-def _analyse_chunk(_: None, chunk: list[tuple[str, SearchEntry]]) -> dict[str, Analysis]:
-    return {key: analyse(entry) for key, entry in chunk}
+def _analyse_chunk(todo: list[tuple[str, SearchEntry]], positions: Sequence[int]) -> dict[str, Analysis]:
+    return {key: analyse(entry) for key, entry in (todo[i] for i in positions)}
 
 
 def _templates_digest(site: Site) -> str:

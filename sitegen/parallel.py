@@ -32,7 +32,8 @@ def run_chunks(func: Callable[[Any, Chunk], Result], shared: Any, chunks: Sequen
     """`[func(shared, chunk) for chunk in chunks]`, in worker processes when there are several.
 
     Workers are forked, so they inherit `shared` (a whole site, say) rather than receive a pickled
-    copy; only chunks and results cross between processes. Forking a process that runs other
+    copy; only chunks (best kept small: positions in a list that `shared` holds) and results cross
+    between processes. Forking a process that runs other
     threads (serve: the HTTP server, the file watcher) can copy a lock some thread holds into the
     child, so there a `picklable` job goes to workers started from a clean forkserver, and any
     other job runs here, one chunk after another. Results keep the order of `chunks`.
@@ -55,16 +56,17 @@ def run_chunks(func: Callable[[Any, Chunk], Result], shared: Any, chunks: Sequen
             _INHERITED = None
             gc.unfreeze()
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        return list(pool.map(_call_pickled, [(func, shared, chunk) for chunk in chunks]))
+    # `shared` is pickled once per worker, by the initializer, rather than once per chunk.
+    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_inherit, initargs=(func, shared)) as pool:
+        return list(pool.map(_call_inherited, chunks))
+
+
+def _inherit(func: Callable[[Any, Any], Any], shared: Any) -> None:
+    global _INHERITED
+    _INHERITED = (func, shared)
 
 
 def _call_inherited(chunk: Any) -> Any:
-    assert _INHERITED is not None, "run_chunks sets the job before it forks"
+    assert _INHERITED is not None, "run_chunks sets the job before it forks, or in each worker's initializer"
     func, shared = _INHERITED
-    return func(shared, chunk)
-
-
-def _call_pickled(job: tuple[Callable[[Any, Any], Any], Any, Any]) -> Any:
-    func, shared, chunk = job
     return func(shared, chunk)
