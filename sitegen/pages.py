@@ -132,7 +132,7 @@ def page_specs(site: Site) -> list[PageSpec]:
         page(errors_url(label), "errors.html", rows=rows, component=label, components=components)
 
     page("index.html", "home.html", stats=_stats(site, listed), recent=listed_recent(listed, site.config.recent_count),
-         matrix=site.matrix, charts=_charts(site, listed))
+         matrix=site.matrix, charts=_charts(site, listed), cell_limit=MATRIX_CELL_LIMIT)
     page("search.html", "search.html")
     page("404.html", "404.html")
     return specs
@@ -186,6 +186,7 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds)
 
 
+MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
 PARALLEL_PAGES = 200  # below this, forking workers costs more than it saves
 
 

@@ -126,6 +126,16 @@ def test_home_page_counts_recent_docs_and_matrix(small_site: Path) -> None:
     assert "docs/db/pool.html" in hrefs and "docs/app/circular.html" in hrefs
 
 
+def test_a_crowded_matrix_cell_lists_ten_and_links_to_the_rest(tmp_path: Path) -> None:
+    docs = {f"d{n:02d}.md": f"---\ntitle: Pool problem {n}\ncomponent: database\nproblem_type: performance_issue\n---\nBody.\n"
+            for n in range(14)}
+    build_docs(tmp_path, docs)
+    home = page(tmp_path / "site", "index.html")
+    listed = [label for _, label in home.links if label.startswith("Pool problem")]
+    assert len(listed) == 10
+    assert ("component/database.html", "4 more under Database…") in home.links
+
+
 def _targets(out: Path, rel: str, p: Page) -> list[tuple[str, str]]:
     found = []
     for url in [href for href, _ in p.links] + p.assets:
