@@ -82,16 +82,15 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _tree_rss(pid: int) -> int:
-    """Memory of the process and its workers, as PSS: forked workers share most of their pages
-    with the parent, and summing RSS would count those pages once per worker."""
-    tree = _children()
-    total, todo = 0, [pid]
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants."""
+    children = _children()
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
-        total += _pss(p)
-        todo.extend(tree.get(p, ()))
-    return total
+        found.append(p)
+        todo.extend(children.get(p, ()))
+    return found
 
 
 def _pss(pid: int) -> int:
@@ -126,9 +125,16 @@ def run_measured(cmd: Sequence[str], cwd: Path, timeout: float = 3600) -> Run:
         done = threading.Event()
 
         def sample() -> None:
+            # Memory of the whole tree, as PSS: forked workers share most of their pages with the
+            # parent, and summing RSS would count those once per worker. Listing the tree scans
+            # all of /proc, so it is refreshed less often than the memory is read: the sampler
+            # must not take much of the CPU it is measuring.
+            pids, listed = [proc.pid], 0.0
             while not done.is_set():
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
-                done.wait(0.05)
+                if time.perf_counter() - listed > 0.25:
+                    pids, listed = _tree(proc.pid), time.perf_counter()
+                peak[0] = max(peak[0], sum(_pss(p) for p in pids))
+                done.wait(0.1)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
