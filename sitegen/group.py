@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -161,47 +160,71 @@ def build_error_rows(entries: Iterable[Entry]) -> tuple[ErrorRow, ...]:
     return tuple(rows)
 
 
+RELATED_WEIGHTS = (("component", 3), ("root_cause", 3), ("problem_type", 1), ("tags", 2))
+
+
 @dataclass(frozen=True)
 class RelatedIndex:
-    """Which entries carry each (field, value), and each entry's place in the default order."""
+    """For each (field, value), the entries that carry it, as a bit set in the default order:
+    bit i stands for the i-th entry of that order."""
 
-    by_value: Mapping[tuple[str, str], list[int]]
-    rank: Sequence[int]  # position -> place in the default order
-    by_rank: Sequence[int]  # place in the default order -> position
-    of_doc: Mapping[str, list[int]]  # source rel -> positions of that document's entries
+    by_value: Mapping[tuple[str, str], int]
+    by_rank: Sequence[int]  # place in the default order -> position in the entry list
+    of_doc: Mapping[str, int]  # source rel -> bit set of that document's own entries
 
 
 def related_index(entries: Sequence[Entry]) -> RelatedIndex:
-    by_value: dict[tuple[str, str], list[int]] = defaultdict(list)
-    of_doc: dict[str, list[int]] = defaultdict(list)
-    for position, entry in enumerate(entries):
-        of_doc[entry.doc.source.rel].append(position)
+    by_rank = sorted(range(len(entries)), key=lambda pos: entries[pos].sort_key)
+    by_value: dict[tuple[str, str], int] = defaultdict(int)
+    of_doc: dict[str, int] = defaultdict(int)
+    for place, position in enumerate(by_rank):
+        entry = entries[position]
+        bit = 1 << place
+        of_doc[entry.doc.source.rel] |= bit
         if entry.section is not None:
             continue
-        for field in ("component", "root_cause", "problem_type", "tags"):
+        for field, _ in RELATED_WEIGHTS:
             for value in entry.values(field):
-                by_value[(field, slugify(value))].append(position)
-    by_rank = sorted(range(len(entries)), key=lambda pos: entries[pos].sort_key)
-    rank = [0] * len(entries)
-    for place, pos in enumerate(by_rank):
-        rank[pos] = place
-    return RelatedIndex(by_value, rank, by_rank, of_doc)
+                by_value[(field, slugify(value))] |= bit
+    return RelatedIndex(dict(by_value), by_rank, dict(of_doc))
 
 
 def related_entries(entry: Entry, entries: Sequence[Entry], index: RelatedIndex, limit: int = 5) -> tuple[Entry, ...]:
-    """Entries sharing component, root cause or tags, most shared first."""
-    scores: dict[int, int] = {}
-    for field, weight in (("component", 3), ("root_cause", 3), ("problem_type", 1), ("tags", 2)):
-        for value in entry.values(field):
-            for position in index.by_value.get((field, slugify(value)), ()):
-                scores[position] = scores.get(position, 0) + weight
-    for position in index.of_doc.get(entry.doc.source.rel, ()):
-        scores.pop(position, None)
-    # One integer per candidate, most shared first and then in the default order, so that the
-    # smallest few are found without a key function: this runs for every document of the site.
-    size, rank = len(entries), index.rank
-    keys = [rank[pos] - score * size for pos, score in scores.items()]
-    return tuple(entries[index.by_rank[key % size]] for key in heapq.nsmallest(limit, keys))
+    """Entries sharing component, root cause or tags, most shared first, then in the default order.
+
+    Every entry of a 10,000-document site shares a common tag with thousands of others, so the
+    scores are not counted one candidate at a time: they are added up for all candidates at
+    once, in bit sets that hold one binary digit of every candidate's score each.
+    """
+    found = [(index.by_value[(field, slugify(value))], weight) for field, weight in RELATED_WEIGHTS
+             for value in entry.values(field) if (field, slugify(value)) in index.by_value]
+    digits: list[int] = [0] * max(1, sum(weight for _, weight in found).bit_length())
+    pool = 0
+    for members, weight in found:
+        pool |= members
+        level = 0
+        while weight:
+            if weight & 1:
+                carry = members
+                for k in range(level, len(digits)):  # add `members` at this binary digit
+                    digits[k], carry = digits[k] ^ carry, digits[k] & carry
+                    if not carry:
+                        break
+            weight >>= 1
+            level += 1
+    pool &= ~index.of_doc.get(entry.doc.source.rel, 0)
+    chosen: list[int] = []
+    while pool and len(chosen) < limit:
+        best = pool  # narrowed digit by digit, highest first, to the candidates of the top score
+        for digit in reversed(digits):
+            if best & digit:
+                best &= digit
+        while best and len(chosen) < limit:
+            lowest = best & -best  # first in the default order
+            chosen.append(lowest.bit_length() - 1)
+            best ^= lowest
+            pool ^= lowest
+    return tuple(entries[index.by_rank[place]] for place in chosen)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -11,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.build import build
-from sitegen.urls import relative_url
+from sitegen.document import Document, SourceFile
+from sitegen.group import RELATED_WEIGHTS, Entry, related_entries, related_index
+from sitegen.urls import relative_url, slugify
 from sitegen.write import MANIFEST, OutputError
 from tests.helpers import ROOT, build_docs, make_config, page, site_files, write_docs, Page
 
@@ -315,3 +318,33 @@ def test_relative_url_agrees_with_posixpath(target_parts: list[str], page_parts:
         return
     expected = posixpath.relpath(target, posixpath.dirname(page) or ".")
     assert relative_url(page, target) == expected
+
+
+def _related_by_counting(entry: Entry, entries: list[Entry], limit: int = 5) -> list[str]:
+    """The plain algorithm: score every other document's entries by shared values, weighted."""
+    keys = {(f, slugify(v)): w for f, w in RELATED_WEIGHTS for v in entry.values(f)}
+    scored = []
+    for other in entries:
+        if other.section is not None or other.doc.source.rel == entry.doc.source.rel:
+            continue
+        score = sum(w for (f, slug), w in keys.items() if slug in {slugify(v) for v in other.values(f)})
+        if score:
+            scored.append((-score, other.sort_key, other.url))
+    return [url for _, _, url in sorted(scored)[:limit]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from("abc"), max_size=2), st.lists(st.sampled_from("xyz"), max_size=2),
+                          st.lists(st.sampled_from("pq"), max_size=1), st.lists(st.sampled_from("tuvw"), max_size=3),
+                          st.integers(1, 28)), min_size=1, max_size=40))
+def test_related_entries_equal_plain_counting(specs: list[tuple[list[str], list[str], list[str], list[str], int]]) -> None:
+    """The bit-set scoring of related documents picks what counting one by one picks, in order."""
+    entries = []
+    for n, (component, root_cause, problem_type, tags, day) in enumerate(specs):
+        doc = Document(source=SourceFile(Path(f"/kb/d{n}.md"), f"d{n}.md"), title=f"Doc {n % 7}", body="",
+                       component=tuple(dict.fromkeys(component)), root_cause=tuple(dict.fromkeys(root_cause)),
+                       problem_type=tuple(problem_type), tags=tuple(dict.fromkeys(tags)), date=dt.date(2025, 1, day))
+        entries.append(Entry(doc, f"docs/d{n}.html", doc.title, (), ""))
+    index = related_index(entries)
+    for entry in entries:
+        assert [e.url for e in related_entries(entry, entries, index)] == _related_by_counting(entry, entries)
