@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Sequence
-from xml.sax.saxutils import escape as xml_escape
+from html import escape
 
 import jinja2
 
@@ -346,5 +346,5 @@ def _theme_assets(site: Site) -> dict[str, bytes]:
 
 def sitemap(base_url: str, pages: list[str]) -> bytes:
     base = base_url.rstrip("/") + "/"
-    items = "".join(f"  <url><loc>{xml_escape(base + p)}</loc></url>\n" for p in sorted(pages))
+    items = "".join(f"  <url><loc>{escape(base + p, quote=False)}</loc></url>\n" for p in sorted(pages))
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{items}</urlset>\n'.encode("utf-8")
