@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from sitegen import stamp
-from sitegen.cache import STATE_FILE, BuildState, CachedDoc, digest, dump_state, load_state, settings_key
+from sitegen.cache import STATE_FILE, BuildState, CachedDoc, dump_state, load_state, settings_key
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import discover
@@ -59,14 +59,19 @@ class ReadResult:
     reread: int  # documents parsed afresh; the rest came unchanged from the cache
 
 
-def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None) -> ReadResult:
-    """Discover, read and normalise every document; unchanged files (same bytes) come from the cache."""
+def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None,
+             hashes: Mapping[str, str | None] | None = None) -> ReadResult:
+    """Discover, read and normalise every document; unchanged files (same bytes) come from the cache.
+
+    `hashes`: content hashes of documents already taken this build (rel -> hash), not taken again.
+    """
     found = discover(config.content_dir, config.output_dir)
     problems: list[Problem] = list(found.problems)
     cached: dict[str, CachedDoc] = {}
     todo: list[tuple[SourceFile, str | None]] = []
     for source in found.documents:
-        source_hash = _hash_file(source, config.max_file_bytes)
+        known = hashes is not None and source.rel in hashes
+        source_hash = hashes[source.rel] if known else stamp.file_hash(source.path, config.max_file_bytes)  # type: ignore[index]
         old = previous.docs.get(source.rel) if previous else None
         if old is not None and source_hash is not None and old.source_hash == source_hash and old.document.source == source:
             cached[source.rel] = CachedDoc(source_hash, old.document, old.problems, old.page_url, old.rendered)
@@ -97,15 +102,6 @@ def _read_chunk(shared: tuple[SiteConfig, list[tuple[SourceFile, str | None]]],
         doc, doc_problems = normalise(raw, config)
         out.append((source.rel, CachedDoc(source_hash or "", doc, tuple(read_problems) + tuple(doc_problems)), []))
     return out
-
-
-def _hash_file(source: SourceFile, max_bytes: int) -> str | None:
-    try:
-        if source.path.stat().st_size > max_bytes:
-            return None
-        return digest(source.path.read_bytes())
-    except OSError:
-        return None
 
 
 def assign_urls(documents: list[Document], problems: list[Problem]) -> dict[str, str]:
@@ -167,11 +163,12 @@ def _render_chunk(shared: tuple[str, Mapping[str, str], Mapping[str, str], list[
     return {doc.source.rel: renderer.render(doc, url, doc_keys, asset_keys) for doc, url in (todo[i] for i in positions)}
 
 
-def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None) -> Site:
+def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None,
+           hashes: Mapping[str, str | None] | None = None) -> Site:
     """Read, render and group the whole site, reusing what `previous` already made of unchanged input."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    read = read_all(config, progress, previous)
+    read = read_all(config, progress, previous, hashes)
     documents, problems = read.documents, list(read.problems)
     timings["read"] = time.perf_counter() - started
 
@@ -241,10 +238,10 @@ def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
 
     started = time.perf_counter()
     check_output_dir(config.output_dir, config.content_dir)
-    inputs = stamp.snapshot(config)  # before anything is read: what changes after, the next build sees
+    inputs = stamp.snapshot(config)  # hashed before anything is read: what changes after, the next build sees
     key = settings_key(config)
     previous = load_state(config.output_dir, key)
-    site = gather(config, progress, previous)
+    site = gather(config, progress, previous, inputs.documents)
     mark = time.perf_counter()
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
@@ -264,8 +261,7 @@ def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
     stamp.forget(out)
     report = write_output(out, files, reused)
     page_count = sum(1 for name in [*files, *pages.reused] if name.endswith(".html"))
-    stamp.save(out, stamp.stamp_key(config, key), inputs, {rel: c.source_hash for rel, c in site.cache.items()},
-               [*files, *reused, MANIFEST], site.problems, page_count)
+    stamp.save(out, stamp.stamp_key(config, key), inputs, [*files, *reused, MANIFEST], site.problems, page_count)
     timings["write"] = time.perf_counter() - mark
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "

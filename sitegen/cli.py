@@ -60,8 +60,8 @@ def make_parser() -> argparse.ArgumentParser:
                                     Files sitegen did not write are never deleted.
 
                                     A repeated build redoes only what changed, and when no input file (document,
-                                    image, theme file), setting or output file changed at all it stops at once,
-                                    judging by file sizes and times as make does; --force skips that check."""))
+                                    image, theme file, compared by content), setting or output file changed at
+                                    all it stops at once; --force skips that check."""))
     _common(build)
     build.add_argument("-o", "--output", metavar="OUT", type=Path, help="output folder (default: output_dir from the config, else ./site)")
     build.add_argument("--base-url", metavar="URL", help="public address of the site, e.g. https://me.github.io/kb/ (enables sitemap.xml)")

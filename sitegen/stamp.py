@@ -1,20 +1,19 @@
-"""The quick answer to "has anything changed since the last build?", from file sizes and times.
+"""The quick answer to "has anything changed since the last build?", before any real work.
 
-The build state decides *what* to redo by content hashes. Before it is even loaded, the command
-line asks this cheaper question the way make and git's index do: if every input file (documents,
-assets, theme files) and every output file has the size, modification time and inode it had when
-the last build finished, with the same settings and sitegen code, there is nothing to do.
+The build state decides *what* to redo, document by document and page by page. Before it is even
+loaded, the command line asks the cheaper question: if every input file (documents, images, theme
+files) has the content hash it had when the last build began, the settings and sitegen's code are
+the same, and every file that build wrote is still in place, there is nothing to do.
 
-A file changed shortly before a build looked at it could change again within one tick of its
-filesystem's clock without its time moving ("racy" files, in git's words). Such a document is
-compared by the content hash the build used instead; any other racy input disables the shortcut.
+Inputs are compared by content, never by modification time (an edit that keeps a file's time, as
+`cp -p`, `rsync -t` or a restored backup can, is still seen); hashing a thousand documents costs
+a few tens of milliseconds. Outputs are sitegen's own files, so their size, time and inode show
+whether another build or a person has touched them since.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
@@ -26,27 +25,24 @@ from sitegen.discover import discover
 from sitegen.write import atomic_write
 
 STAMP_FILE = f"{CACHE_DIR}/stamp.pickle"
-RACY_SECONDS = 2.0  # the coarsest common clock tick (FAT); ext4, APFS and NTFS are far finer
-_FORMAT = 1
+_FORMAT = 2
 
 FileStat = tuple[int, int, int]  # size, mtime in ns, inode
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """What a build is about to read: each input file's stat, taken before any is read."""
+    """What a build is about to read, hashed before any of it is read."""
 
-    taken_ns: int
-    files: Mapping[str, FileStat]  # "content:<rel>" or "theme:<path>" -> stat
-    documents: Mapping[str, str]  # "content:<rel>" of each document -> its rel
+    files: Mapping[str, str]  # "content:<rel>" or "theme:<path>" -> content hash
+    documents: Mapping[str, str | None]  # rel of each document -> its content hash (None: unreadable or too large)
 
 
 @dataclass(frozen=True)
 class Stamp:
     format: int
-    key: str  # settings, theme folders and sitegen's code
-    inputs: Mapping[str, FileStat]
-    hashes: Mapping[str, str]  # racy documents: "content:<rel>" -> the source hash the build used
+    key: str  # settings and sitegen's code
+    inputs: Mapping[str, str]
     outputs: Mapping[str, FileStat]  # every file the build wrote or kept, by output path
     problems: tuple[Problem, ...]
     pages: int
@@ -58,40 +54,41 @@ def stamp_key(config: SiteConfig, settings: str) -> str:
 
 
 def snapshot(config: SiteConfig) -> Inputs:
-    taken = time.time_ns()
     found = discover(config.content_dir, config.output_dir)
-    files: dict[str, FileStat] = {}
-    documents: dict[str, str] = {}
+    files: dict[str, str] = {}
+    documents: dict[str, str | None] = {}
     for source in found.documents:
-        files[f"content:{source.rel}"] = _stat(source.path)
-        documents[f"content:{source.rel}"] = source.rel
+        documents[source.rel] = file_hash(source.path, config.max_file_bytes)
+        files[f"content:{source.rel}"] = documents[source.rel] or _size_mark(source.path)
     for source in found.assets:
-        files[f"content:{source.rel}"] = _stat(source.path)
+        files[f"content:{source.rel}"] = file_hash(source.path, None) or "unreadable"
     for theme_dir in config.theme_dirs():
-        for current, _, names in os.walk(theme_dir):
-            for name in names:
-                path = os.path.join(current, name)
-                files[f"theme:{path}"] = _stat(Path(path))
-    return Inputs(taken, files, documents)
+        for path in sorted(p for p in Path(theme_dir).rglob("*") if p.is_file()):
+            files[f"theme:{path}"] = file_hash(path, None) or "unreadable"
+    return Inputs(files, documents)
 
 
-def save(output_dir: Path, key: str, inputs: Inputs, source_hashes: Mapping[str, str], outputs: list[str],
-         problems: tuple[Problem, ...], pages: int) -> None:
-    """Record a finished build; no stamp (so no shortcut next time) when an input is racy and unhashed."""
-    path = output_dir / STAMP_FILE
-    racy_after = inputs.taken_ns - int(RACY_SECONDS * 1e9)
-    hashes: dict[str, str] = {}
-    for name, (_, mtime, _) in inputs.files.items():
-        if mtime < racy_after:
-            continue
-        known = source_hashes.get(inputs.documents.get(name, ""))
-        if not known:
-            path.unlink(missing_ok=True)
-            return
-        hashes[name] = known
-    stamp = Stamp(_FORMAT, key, dict(inputs.files), hashes, {rel: _stat(output_dir / rel) for rel in outputs},
-                  problems, pages)
-    atomic_write(path, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL))
+def file_hash(path: Path, max_bytes: int | None) -> str | None:
+    """The content hash sitegen keys its caches by; None when unreadable or over `max_bytes`."""
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            return None
+        return digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _size_mark(path: Path) -> str:
+    # A file too large to read is skipped with a problem naming its size: only the size matters.
+    try:
+        return f"size:{path.stat().st_size}"
+    except OSError:
+        return "unreadable"
+
+
+def save(output_dir: Path, key: str, inputs: Inputs, outputs: list[str], problems: tuple[Problem, ...], pages: int) -> None:
+    stamp = Stamp(_FORMAT, key, dict(inputs.files), {rel: _stat(output_dir / rel) for rel in outputs}, problems, pages)
+    atomic_write(output_dir / STAMP_FILE, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def forget(output_dir: Path) -> None:
@@ -109,16 +106,9 @@ def up_to_date(config: SiteConfig, key: str) -> Stamp | None:
         return None
     if not isinstance(stamp, Stamp) or stamp.format != _FORMAT or stamp.key != key:
         return None
-    now = snapshot(config)
-    if now.files != stamp.inputs:
-        return None
-    for name, expected in stamp.hashes.items():
-        try:
-            if digest((config.content_dir / now.documents[name]).read_bytes()) != expected:
-                return None
-        except (OSError, KeyError):
-            return None
     if any(_stat(out / rel) != expected for rel, expected in stamp.outputs.items()):
+        return None
+    if snapshot(config).files != stamp.inputs:
         return None
     return stamp
 
@@ -129,4 +119,3 @@ def _stat(path: Path) -> FileStat:
     except OSError:
         return (-1, -1, -1)
     return (st.st_size, st.st_mtime_ns, st.st_ino)
-
