@@ -60,12 +60,13 @@ class ReadResult:
 
 
 def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None,
-             hashes: Mapping[str, str | None] | None = None) -> ReadResult:
+             inputs: stamp.Inputs | None = None) -> ReadResult:
     """Discover, read and normalise every document; unchanged files (same bytes) come from the cache.
 
-    `hashes`: content hashes of documents already taken this build (rel -> hash), not taken again.
+    `inputs`: what this build already found and hashed before reading, not done again.
     """
-    found = discover(config.content_dir, config.output_dir)
+    found = inputs.found if inputs else discover(config.content_dir, config.output_dir)
+    hashes = inputs.documents if inputs else None
     problems: list[Problem] = list(found.problems)
     cached: dict[str, CachedDoc] = {}
     todo: list[tuple[SourceFile, str | None]] = []
@@ -100,6 +101,7 @@ def _read_chunk(shared: tuple[SiteConfig, list[tuple[SourceFile, str | None]]],
             out.append((source.rel, None, read_problems))
             continue
         doc, doc_problems = normalise(raw, config)
+        doc.solution_summary  # worked out here, in the worker, and cached on the document
         out.append((source.rel, CachedDoc(source_hash or "", doc, tuple(read_problems) + tuple(doc_problems)), []))
     return out
 
@@ -164,11 +166,11 @@ def _render_chunk(shared: tuple[str, Mapping[str, str], Mapping[str, str], list[
 
 
 def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None,
-           hashes: Mapping[str, str | None] | None = None) -> Site:
+           inputs: stamp.Inputs | None = None) -> Site:
     """Read, render and group the whole site, reusing what `previous` already made of unchanged input."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    read = read_all(config, progress, previous, hashes)
+    read = read_all(config, progress, previous, inputs)
     documents, problems = read.documents, list(read.problems)
     timings["read"] = time.perf_counter() - started
 
@@ -227,7 +229,7 @@ class BuildResult:
     rendered_pages: tuple[str, ...] = ()  # the pages whose templates were rendered this time
 
 
-def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
+def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs | None = None) -> BuildResult:
     """Gather the whole site, then write it; raises OutputError before anything is written if unsafe.
 
     A build state kept in the output folder lets a repeated build redo only what changed; the
@@ -238,10 +240,12 @@ def build(config: SiteConfig, progress: Progress = _quiet) -> BuildResult:
 
     started = time.perf_counter()
     check_output_dir(config.output_dir, config.content_dir)
-    inputs = stamp.snapshot(config)  # hashed before anything is read: what changes after, the next build sees
+    # Hashed before anything is read (here, or by the caller's up-to-date check): what changes
+    # after that, the next build sees.
+    inputs = inputs or stamp.snapshot(config)
     key = settings_key(config)
     previous = load_state(config.output_dir, key)
-    site = gather(config, progress, previous, inputs.documents)
+    site = gather(config, progress, previous, inputs)
     mark = time.perf_counter()
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),

@@ -179,7 +179,8 @@ def run_build(config: SiteConfig, args: argparse.Namespace) -> int:
     except OutputError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 2
-    last = None if args.force else stamp.up_to_date(config, stamp.stamp_key(config, settings_key(config)))
+    now = stamp.snapshot(config)
+    last = None if args.force else stamp.up_to_date(config, stamp.stamp_key(config, settings_key(config)), now)
     if last is not None:
         report(last.problems, args.format, args.show_info, sys.stderr)
         _progress(args)(f"nothing changed since the last build ({len(last.inputs)} input files checked)")
@@ -191,7 +192,7 @@ def run_build(config: SiteConfig, args: argparse.Namespace) -> int:
     from sitegen.build import build
 
     try:
-        result = build(config, _progress(args))
+        result = build(config, _progress(args), now)
     except OutputError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 2

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, NoReturn
 
+from sitegen.sections import first_paragraph, first_sentence, split_sections
+
 Kind = Literal["solution", "template", "index", "page"]
+# Section titles whose first sentence sums up a fix, when the front matter has no `summary`.
+SOLUTION_TITLES = frozenset({"solution", "the fix", "fix", "resolution", "how we fixed it", "solution implemented",
+                             "working solution"})
 
 # Fields whose values are lists of vocabulary words; a scalar in the source becomes a 1-tuple.
 LIST_FIELDS = ("problem_type", "component", "root_cause", "resolution_type", "tags", "symptoms")
@@ -101,6 +107,8 @@ class Document:
         """The values of a taxonomy field, known or kept in `extra`, always as a tuple of strings."""
         if name in KNOWN_FIELDS:
             value = getattr(self, name)
+            if type(value) is tuple and "" not in value:
+                return value  # as normalise makes them: asked for some 20 times per document per build
         else:
             value = self.extra.get(name)
         if value is None or value == "":
@@ -108,6 +116,23 @@ class Document:
         if isinstance(value, (list, tuple)):
             return tuple(str(v) for v in value if v not in (None, ""))
         return (str(value),)
+
+    @functools.cached_property
+    def solution_summary(self) -> str:
+        """The `summary`, else the first sentence of the Solution section.
+
+        Cached on the document, so it is worked out once, in the worker that read the document,
+        and travels with it through the build state to later builds.
+        """
+        if self.summary:
+            return first_sentence(self.summary)
+        for section in split_sections(self.body):
+            name = section.title.casefold().strip(" :")
+            if name in SOLUTION_TITLES or name.startswith("solution"):
+                text = first_paragraph(section.text)
+                if text:
+                    return first_sentence(text)
+        return ""
 
     @property
     def is_listed(self) -> bool:

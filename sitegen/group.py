@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from sitegen.document import Document, ProblemSection
-from sitegen.sections import first_paragraph, first_sentence, split_sections
 from sitegen.urls import group_url, slugify
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -88,24 +87,11 @@ class ErrorRow:
     solution: str
 
 
-def solution_summary(doc: Document) -> str:
-    """The doc's `summary`, else the first sentence of its Solution section."""
-    if doc.summary:
-        return first_sentence(doc.summary)
-    for section in split_sections(doc.body):
-        name = section.title.casefold().strip(" :")
-        if name in ("solution", "the fix", "fix", "resolution", "how we fixed it", "solution implemented", "working solution") or name.startswith("solution"):
-            text = first_paragraph(section.text)
-            if text:
-                return first_sentence(text)
-    return ""
-
-
 def entries_of(doc: Document, url: str) -> list[Entry]:
     """A listed document is one entry; a guide adds one entry per problem section."""
     if not doc.is_listed:
         return []
-    entries = [Entry(doc, url, doc.title, doc.symptoms, solution_summary(doc))]
+    entries = [Entry(doc, url, doc.title, doc.symptoms, doc.solution_summary)]
     for section in doc.sections:
         entries.append(Entry(doc, f"{url}#{section.anchor}", section.title, section.symptoms, section.solution, section))
     return entries

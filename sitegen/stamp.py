@@ -21,7 +21,7 @@ from typing import Mapping
 from sitegen.cache import CACHE_DIR, digest
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
-from sitegen.discover import discover
+from sitegen.discover import Discovered, discover
 from sitegen.write import atomic_write
 
 STAMP_FILE = f"{CACHE_DIR}/stamp.pickle"
@@ -34,6 +34,7 @@ FileStat = tuple[int, int, int]  # size, mtime in ns, inode
 class Inputs:
     """What a build is about to read, hashed before any of it is read."""
 
+    found: Discovered  # the documents and assets, for the read stage
     files: Mapping[str, str]  # "content:<rel>" or "theme:<path>" -> content hash
     documents: Mapping[str, str | None]  # rel of each document -> its content hash (None: unreadable or too large)
 
@@ -65,7 +66,7 @@ def snapshot(config: SiteConfig) -> Inputs:
     for theme_dir in config.theme_dirs():
         for path in sorted(p for p in Path(theme_dir).rglob("*") if p.is_file()):
             files[f"theme:{path}"] = file_hash(path, None) or "unreadable"
-    return Inputs(files, documents)
+    return Inputs(found, files, documents)
 
 
 def file_hash(path: Path, max_bytes: int | None) -> str | None:
@@ -96,8 +97,9 @@ def forget(output_dir: Path) -> None:
     (output_dir / STAMP_FILE).unlink(missing_ok=True)
 
 
-def up_to_date(config: SiteConfig, key: str) -> Stamp | None:
-    """The last build's stamp when no input or output changed since; None when a build is needed."""
+def up_to_date(config: SiteConfig, key: str, now: Inputs) -> Stamp | None:
+    """The last build's stamp when no input (as `now` found them) or output changed since; None when
+    a build is needed."""
     out = config.output_dir
     try:
         with open(out / STAMP_FILE, "rb") as handle:
@@ -108,7 +110,7 @@ def up_to_date(config: SiteConfig, key: str) -> Stamp | None:
         return None
     if any(_stat(out / rel) != expected for rel, expected in stamp.outputs.items()):
         return None
-    if snapshot(config).files != stamp.inputs:
+    if now.files != stamp.inputs:
         return None
     return stamp
 
