@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 
+from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.builder import Builder
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.stop_word_filter import stop_word_filter
@@ -152,10 +153,14 @@ class AnalysedBuilder(Builder):
     serialised index equals the stock Builder's for the same terms (tests/test_search_index.py).
     """
 
-    def __init__(self, min_scores: Mapping[str, float] | None = None, decimals: int = 3) -> None:
+    def __init__(self, min_scores: Mapping[str, float] | None = None, decimals: int = 3, compact: bool = False) -> None:
         super().__init__()
         self.min_scores = dict(min_scores or {})
         self.decimals = decimals
+        # compact: postings kept as {term: (term index, {field: [refs]})}, the form `compact`
+        # gives, instead of lunr's object per field holding an empty object per document.
+        self.compact = compact
+        self.compact_postings: dict[str, tuple[int, dict[str, list[int | str]]]] = {}
         self._added: list[tuple[str, Analysis]] = []
         # Postings per term, counting a document once per field that holds the term (as lunr's
         # idf does); in order of first occurrence, which is the order of lunr's term indexes.
@@ -188,15 +193,18 @@ class AnalysedBuilder(Builder):
         """
         k1, b, n = self._k1, self._b, self.document_count
         names = list(self._fields)
-        index_of = {term: i for i, term in enumerate(self._postings)}
-        idfs = {}
-        for term, count in self._postings.items():
+        # Per term: its idf and its term index, found with one look-up in the inner loop.
+        known: dict[str, tuple[float, int]] = {}
+        for index, (term, count) in enumerate(self._postings.items()):
             x = (n - count + 0.5) / (count + 0.5)
-            idfs[term] = math.log(1 + abs(x))
+            known[term] = (math.log(1 + abs(x)), index)
         inverted_index: dict[str, dict[str, Any]] = {}
+        compact_postings = self.compact_postings
         field_vectors: dict[str, Vector] = {}
         fields = [(name, field.boost, self.min_scores.get(name, 0.0)) for name, field in self._fields.items()]
+        decimals, k1_plus_1 = self.decimals, k1 + 1
         for ref, analysis in self._added:
+            short_ref: int | str = int(ref) if ref.isdigit() and str(int(ref)) == ref else ref
             for (name, boost, floor), field in zip(fields, analysis.fields):
                 if not field.length:
                     # No terms; and a field empty in every document has an average length of 0.
@@ -205,21 +213,28 @@ class AnalysedBuilder(Builder):
                 norm = k1 * (1 - b + b * (field.length / self.average_field_length[name]))
                 scored = []
                 for term, tf in zip(field.terms, field.counts):
-                    score = idfs[term] * ((k1 + 1) * tf) / (norm + tf) * boost
+                    idf, index = known[term]
+                    score = idf * (k1_plus_1 * tf) / (norm + tf) * boost
                     if score < floor:
                         continue
-                    posting = inverted_index.get(term)
-                    if posting is None:
-                        posting = inverted_index[term] = {field_name: {} for field_name in names}
-                        posting["_index"] = index_of[term]
-                    posting[name][ref] = {}  # no metadata: the whitelist is empty
-                    scored.append((index_of[term], round(score, self.decimals)))
+                    if self.compact:
+                        found = compact_postings.get(term)
+                        if found is None:
+                            found = compact_postings[term] = (index, {})
+                        found[1].setdefault(name, []).append(short_ref)
+                    else:
+                        posting = inverted_index.get(term)
+                        if posting is None:
+                            posting = inverted_index[term] = {field_name: {} for field_name in names}
+                            posting["_index"] = index
+                        posting[name][ref] = {}  # no metadata: the whitelist is empty
+                    scored.append((index, round(score, decimals)))
                 scored.sort()
                 field_vectors[f"{name}/{ref}"] = _SerialisedVector([x for pair in scored for x in pair])
         # A term whose every posting was dropped is left out; its term index is simply unused.
         self.inverted_index = inverted_index
         self.field_vectors = field_vectors
-        self.term_index = len(index_of)
+        self.term_index = len(known)
 
     def _create_token_set(self) -> None:
         """An empty token set: lunr.py searches with it but does not serialise it (lunr.js builds
@@ -255,6 +270,27 @@ def build_index(
     for entry, analysis in zip(entries, analyses):
         builder.add_analysis(str(entry.ref), analysis)
     return builder.build().serialize()
+
+
+def build_compact_index(entries: Sequence[SearchEntry], analyses: Sequence[Analysis],
+                        min_scores: Mapping[str, float] = MIN_SCORES, decimals: int = SCORE_DECIMALS) -> dict[str, Any]:
+    """`compact(build_index(entries, analyses))`, made without lunr's form in between."""
+    if len(analyses) != len(entries):
+        raise ValueError(f"{len(entries)} search entries but {len(analyses)} analyses")
+    builder = configure(AnalysedBuilder(min_scores, decimals, compact=True))
+    for entry, analysis in zip(entries, analyses):
+        builder.add_analysis(str(entry.ref), analysis)
+    builder._calculate_average_field_lengths()
+    builder._create_field_vectors()
+    names = list(builder._fields)
+    return {
+        "version": LUNR_JS_VERSION,
+        "fields": names,
+        "fieldVectors": [[ref, vector.serialize()] for ref, vector in builder.field_vectors.items()],
+        "pipeline": builder.search_pipeline.serialize(),
+        "postings": [[term, index, {name: refs[name] for name in names if name in refs}]
+                     for term, (index, refs) in sorted(builder.compact_postings.items())],
+    }
 
 
 def compact(serialized: Mapping[str, Any]) -> dict[str, Any]:
@@ -331,7 +367,7 @@ def build_search_index(entries: Sequence[SearchEntry], analyses: Sequence[Analys
     if duplicates:
         raise ValueError(f"search entries share refs {duplicates}; each ref must be unique")
     with _collector_paused():
-        index = _script_string(compact(build_index(ordered, [analyses[i] for i in order])))
+        index = _script_string(build_compact_index(ordered, [analyses[i] for i in order]))
         docs = _script_string([_store_entry(entry) for entry in ordered])
     # JSON.parse of a string literal is parsed about twice as fast as the same object literal.
     return (

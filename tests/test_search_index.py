@@ -18,7 +18,7 @@ from lunr.builder import Builder
 
 from sitegen.build import build, gather
 from sitegen.pages import search_entries
-from sitegen.search import (FIELDS, MIN_SCORES, compact, SCORE_DECIMALS, AnalysedBuilder, Analysis, SearchEntry, analyse,
+from sitegen.search import (FIELDS, MIN_SCORES, build_compact_index, compact, SCORE_DECIMALS, AnalysedBuilder, Analysis, SearchEntry, analyse,
                             build_index, build_search_index, configure, field_texts)
 from sitegen.tokenize import tokenize
 from tests.helpers import ROOT, make_config
@@ -472,3 +472,9 @@ def test_compact_postings_keep_every_term_field_and_document() -> None:
                for term, index, by_field in small["postings"]]
     assert rebuilt == serialized["invertedIndex"]
     assert len(json.dumps(small)) < len(json.dumps(serialized)) * 0.8
+
+
+def test_compact_index_equals_compacting_lunr_form() -> None:
+    analyses = [analyse(e) for e in ENTRIES]
+    direct = build_compact_index(ENTRIES, analyses)
+    assert json.dumps(direct) == json.dumps(compact(build_index(ENTRIES, analyses)))
