@@ -10,35 +10,20 @@ file and removed by the next build. A lock beside the output refuses two builds 
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import functools
 import json
 import os
 import posixpath
 import shutil
 import stat
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Callable, Iterable, Mapping
+from typing import Iterable, Mapping
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: builds are not locked there
-    fcntl = None  # type: ignore[assignment]
+from sitegen.folders import INNER_LOCK, OutputError, OutputLock, swap
 
 MANIFEST = ".sitegen-manifest.json"
 STAGING_MARK = ".sitegen-staging"  # inside a staging folder: proves sitegen made it, so it may be deleted
-INNER_LOCK = ".sitegen-lock"  # the lock, when the output's parent folder cannot be written
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-class OutputError(Exception):
-    """The output folder cannot be used safely; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -107,53 +92,6 @@ def read_manifest(output_dir: Path) -> set[str]:
 
 def _manifest_bytes(paths: Iterable[str]) -> bytes:
     return json.dumps({"generator": "sitegen", "files": sorted(paths)}, indent=0).encode("utf-8")
-
-
-class OutputLock:
-    """An exclusive, non-blocking lock on one output folder; released when the process dies."""
-
-    def __init__(self, output_dir: Path, inside: bool = False) -> None:
-        self.output_dir = output_dir
-        self.path = output_dir / INNER_LOCK if inside else output_dir.parent / f".{output_dir.name}.sitegen-lock"
-        self.fd: int | None = None
-
-    def __enter__(self) -> OutputLock:
-        if fcntl is None:
-            return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-                os.close(fd)
-                raise OutputError(
-                    f"another sitegen build is writing to {self.output_dir}/ (pid {holder}); wait for it to finish, "
-                    f"or stop that process; if no sitegen is running, remove {self.path} and build again"
-                ) from None
-            except OSError:  # a filesystem without flock (some network mounts): build unlocked rather than not at all
-                os.close(fd)
-                return self
-            # The holder before us removes the file as it finishes; a lock on that removed file locks nothing.
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
-            except FileNotFoundError:
-                same = False
-            if same:
-                break
-            os.close(fd)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        self.fd = fd
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self.fd is not None:
-            # Removed while still held, so a build that opened it meanwhile sees it is stale and retries.
-            self.path.unlink(missing_ok=True)
-            os.close(self.fd)
-            self.fd = None
 
 
 def write_output(output_dir: Path, files: Mapping[str, bytes], reuse: Iterable[str] = ()) -> WriteReport:
@@ -265,7 +203,7 @@ def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previo
         _carry_foreign(out, new, previous)
         _write_new(new / MANIFEST, _manifest_bytes(produced))
         removed = sum(1 for rel in previous - produced if _is_file(out / rel))
-        old = _swap(new, out)
+        old = swap(new, out)
         if not _rescue_late_files(old, out, ours):
             disposable = False
             (box / STAGING_MARK).unlink()  # it holds a user's file: never removed automatically
@@ -273,45 +211,6 @@ def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previo
         if disposable:
             shutil.rmtree(box, ignore_errors=True)
     return WriteReport(written, unchanged, removed, len(reuse))
-
-
-def _swap(new: Path, out: Path) -> Path:
-    """Put `new` in place of `out`; return where the previous tree now is."""
-    if not os.path.lexists(out):
-        os.rename(new, out)
-        return new
-    if _exchange(new, out):
-        return new
-    old = new.parent / "old"
-    os.rename(out, old)  # a kill between these two renames is repaired by the next build's _clean_leftovers
-    os.rename(new, out)
-    return old
-
-
-@functools.cache
-def _renameat2() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):  # glibc before 2.28, musl
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two folders; False when the system or filesystem cannot."""
-    function = _renameat2()
-    if function is None:
-        return False
-    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
 
 
 def _reuse(out: Path, new: Path, rel: str) -> None:

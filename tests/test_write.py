@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import write
+from sitegen import folders, write
 from sitegen.cli import main
 from sitegen.write import MANIFEST, STAGING_MARK, OutputError, OutputLock, write_output
 from tests.helpers import write_docs
@@ -171,7 +171,7 @@ def test_a_build_killed_between_the_two_fallback_renames_is_repaired(tmp_path: P
 
 
 def test_without_renameat2_two_renames_do_the_swap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(write, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(folders, "exchange", lambda a, b: False)
     out = tmp_path / "site"
     write_output(out, SITE)
     (out / "CNAME").write_text("x")
@@ -209,13 +209,13 @@ def test_the_output_folder_keeps_its_permissions(tmp_path: Path) -> None:
 def test_a_file_added_by_the_user_during_the_build_is_not_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "site"
     write_output(out, SITE)
-    swap = write._swap
+    swap = write.swap
 
     def late_user(new: Path, target: Path) -> Path:
         (target / "late.txt").write_text("added while building")
         return swap(new, target)
 
-    monkeypatch.setattr(write, "_swap", late_user)
+    monkeypatch.setattr(write, "swap", late_user)
     write_output(out, {"index.html": b"v2"})
     assert (out / "late.txt").read_text() == "added while building"
     assert leftovers(out) == []
