@@ -101,7 +101,7 @@ def _read_chunk(shared: tuple[SiteConfig, list[tuple[SourceFile, str | None]]],
             out.append((source.rel, None, read_problems))
             continue
         doc, doc_problems = normalise(raw, config)
-        doc.solution_summary  # worked out here, in the worker, and cached on the document
+        _ = doc.solution_summary  # a cached property: worked out here, in the worker, kept with the document
         out.append((source.rel, CachedDoc(source_hash or "", doc, tuple(read_problems) + tuple(doc_problems)), []))
     return out
 

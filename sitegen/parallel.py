@@ -12,7 +12,8 @@ from typing import Any, Callable, Sequence, TypeVar
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
 
-# What forked workers inherit instead of receiving it pickled: (function, shared value).
+# What forked workers inherit instead of receiving it pickled: (function, shared value). A module
+# global is what a forked child inherits for free; it is set only while run_chunks runs.
 _INHERITED: tuple[Callable[[Any, Any], Any], Any] | None = None
 
 
@@ -33,10 +34,10 @@ def run_chunks(func: Callable[[Any, Chunk], Result], shared: Any, chunks: Sequen
 
     Workers are forked, so they inherit `shared` (a whole site, say) rather than receive a pickled
     copy; only chunks (best kept small: positions in a list that `shared` holds) and results cross
-    between processes. Forking a process that runs other
-    threads (serve: the HTTP server, the file watcher) can copy a lock some thread holds into the
-    child, so there a `picklable` job goes to workers started from a clean forkserver, and any
-    other job runs here, one chunk after another. Results keep the order of `chunks`.
+    between processes. Forking a process that runs other threads (serve: the HTTP server, the file
+    watcher) can copy a lock some thread holds into the child, so there a `picklable` job goes to
+    workers started from a clean forkserver, and any other job runs here, one chunk after another.
+    Results keep the order of `chunks`.
     """
     count = min(workers(jobs), len(chunks))
     threaded = threading.active_count() > 1
