@@ -260,3 +260,19 @@ def test_any_change_is_seen_by_the_quick_check(kb: Path, tmp_path: Path, change:
     assert "nothing changed" not in cli_build(kb, out, *args)
     assert "nothing changed" in cli_build(kb, out, *args)
     assert_same_as_clean(kb, out, tmp_path, theme_dir=theme, **({"title": "Another"} if change == "setting" else {}))
+
+
+def test_another_number_of_workers_rerenders_nothing(kb: Path, tmp_path: Path) -> None:
+    rebuild(kb, tmp_path / "out", jobs=1)
+    again = rebuild(kb, tmp_path / "out", jobs=2)
+    assert again.rebuilt.startswith("0 read, 0 rendered, 0 of "), again.rebuilt
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+def test_a_damaged_stamp_means_a_full_check_not_a_failure(kb: Path, tmp_path: Path, damage: bytes) -> None:
+    out = tmp_path / "out"
+    cli_build(kb, out)
+    (out / ".sitegen-cache" / "stamp.pickle").write_bytes(damage)
+    text = cli_build(kb, out)
+    assert "nothing changed" not in text and "built " in text
+    assert "nothing changed" in cli_build(kb, out)  # and the next build has a good stamp again
