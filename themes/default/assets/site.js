@@ -22,7 +22,7 @@
   }
 
   function setupCopyButtons() {
-    var blocks = document.querySelectorAll(".doc-body .highlight, .doc-body pre:not(.highlight pre)");
+    var blocks = document.querySelectorAll(".doc-body .highlight, .doc-body pre:not(.highlight pre):not(.mermaid)");
     Array.prototype.forEach.call(blocks, function (block) {
       var pre = block.tagName === "PRE" ? block : block.querySelector("pre");
       if (!pre) return;
