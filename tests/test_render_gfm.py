@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -245,3 +246,14 @@ def test_without_script_the_diagram_source_reads_as_code(built: BuildResult, bro
         context.close()
 
 
+
+
+MERMAID_SHA256 = "336df803d87a38b70a01e736e666c8f7601d2ce42f5e47c8fafe5d721074b9a3"  # mermaid 12.3.0, dist/mermaid.min.js
+
+
+def test_vendored_mermaid_is_the_pinned_release() -> None:
+    vendor = ROOT / "themes/default/assets/vendor"
+    data = (vendor / "mermaid.min.js").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == MERMAID_SHA256
+    assert b"import(" not in data  # one file: nothing to fetch, so it works from file://
+    assert "MIT" in (vendor / "mermaid-LICENSE.txt").read_text(encoding="utf-8")
