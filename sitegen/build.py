@@ -18,7 +18,7 @@ from sitegen.group import (ErrorRow, Entry, Matrix, Taxonomy, build_error_rows, 
 from sitegen.normalise import normalise
 from sitegen.parallel import run_chunks, split
 from sitegen.read import read_source
-from sitegen.render import RenderedDoc, Renderer, links_still_resolve
+from sitegen.render import RenderedDoc, Renderer, fragment_problems, links_still_resolve
 from sitegen.urls import asset_url, doc_url
 
 Progress = Callable[[str], None]
@@ -178,9 +178,11 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
     urls = assign_urls(documents, problems)
     asset_urls = {a.rel: asset_url(a.rel) for a in read.assets}
     rendered, rerendered = render_all(documents, urls, asset_urls, config, read.cached)
+    anchors_by_url = {urls[rel]: r.anchors for rel, r in rendered.items()}  # `other.md#x` is checked once all are rendered
     for doc in documents:
         problems.extend(read.cached[doc.source.rel].problems)
         problems.extend(rendered[doc.source.rel].problems)
+        problems.extend(fragment_problems(doc, rendered[doc.source.rel], anchors_by_url))
     timings["render"] = time.perf_counter() - mark
     progress(f"rendered {rerendered} of {len(rendered)} documents in {timings['render']:.2f}s")
 

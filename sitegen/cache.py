@@ -20,7 +20,7 @@ import sitegen
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import Document
-from sitegen.render import RenderedDoc
+from sitegen.render import RENDERER, RenderedDoc
 
 CACHE_DIR = ".sitegen-cache"
 STATE_FILE = f"{CACHE_DIR}/state.pickle"
@@ -78,7 +78,7 @@ def state_key(*parts: object) -> str:
 def settings_key(config: SiteConfig) -> str:
     """Everything that changes what reading and rendering make of the same bytes."""
     return state_key(config.content_dir, dict(config.vocabularies), config.kinds, config.raw_html,
-                     config.max_file_bytes, config.taxonomies)
+                     config.max_file_bytes, config.taxonomies, RENDERER)
 
 
 def load_state(output_dir: Path, key: str) -> BuildState | None:

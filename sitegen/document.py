@@ -8,12 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, NoReturn
 
-from sitegen.sections import first_paragraph, first_sentence, split_sections
+from sitegen.sections import first_sentence
 
 Kind = Literal["solution", "template", "index", "page"]
-# Section titles whose first sentence sums up a fix, when the front matter has no `summary`.
-SOLUTION_TITLES = frozenset({"solution", "the fix", "fix", "resolution", "how we fixed it", "solution implemented",
-                             "working solution"})
 
 # Fields whose values are lists of vocabulary words; a scalar in the source becomes a 1-tuple.
 LIST_FIELDS = ("problem_type", "component", "root_cause", "resolution_type", "tags", "symptoms")
@@ -119,20 +116,8 @@ class Document:
 
     @functools.cached_property
     def solution_summary(self) -> str:
-        """The `summary`, else the first sentence of the Solution section.
-
-        Cached on the document, so it is worked out once, in the worker that read the document,
-        and travels with it through the build state to later builds.
-        """
-        if self.summary:
-            return first_sentence(self.summary)
-        for section in split_sections(self.body):
-            name = section.title.casefold().strip(" :")
-            if name in SOLUTION_TITLES or name.startswith("solution"):
-                text = first_paragraph(section.text)
-                if text:
-                    return first_sentence(text)
-        return ""
+        """The first sentence of the `summary`, which normalise fills from the Solution section when the front matter has none."""
+        return first_sentence(self.summary) if self.summary else ""
 
     @property
     def is_listed(self) -> bool:

@@ -1,5 +1,7 @@
 """Stage helper: what a Markdown body says about itself when front matter does not (or is missing).
 
+Reads the body's outline (sections.py), made from its one parse, never the Markdown lines again.
+
 Reads bold and bullet metadata lines (`**Severity:** High`, `- Date: 2025-01-02`), metadata
 sections (`## Severity`), symptoms and error messages, the problem sections of long guides, a
 "Quick Reference" error table, template placeholders and how much of the page is links to other
@@ -11,13 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from sitegen.diagnostics import Problem
 from sitegen.document import ProblemSection, QuickReferenceRow
-from sitegen.guides import (ERROR_HEADING, SYMPTOM_HEADING, Heading, heading_title, headings, lead, list_items,
-                            problem_sections, quick_reference, subtree_text)
-from sitegen.sections import plain_inline, split_sections
+from sitegen.guides import ERROR_HEADING, SYMPTOM_HEADING, lead, list_items, problem_sections, quick_reference, subtree_blocks
+from sitegen.parse import parse
+from sitegen.sections import Block, Section, first_paragraph, first_sentence, outline, plain_inline
 
 # Body metadata keys (folded to lower case, single spaces) and the field they fill.
 BODY_KEYS: Mapping[str, str] = MappingProxyType({
@@ -39,11 +41,8 @@ _DATE_RANK = ("date", "created", "updated")  # an explicit date beats a creation
 _MAX_SYMPTOMS = 10
 _MAX_MESSAGE = 300
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+#.-]*)")
 _BOLD_META = re.compile(r"^\s{0,3}(?:[-*+]\s+)?\*\*(?P<key>[A-Za-z][A-Za-z /]{1,30}?)\s*(?::\*\*|\*\*\s*:)\s*(?P<value>.*?)\s*$")
-_BULLET_META = re.compile(r"^\s{0,3}[-*+]\s+(?P<key>[A-Za-z][A-Za-z ]{1,30}?):\s+(?P<value>.+?)\s*$")
 _PLAIN_META = re.compile(r"^(?P<key>[A-Za-z][A-Za-z ]{1,30}?):\s+(?P<value>.+?)\s*$")
-_HEADING = re.compile(r"^ {0,3}#{1,6}\s")
 _LABEL_PREFIX = re.compile(r"^(?:error )?messages?\s*:\s*(?=\S)", re.I)
 _INLINE_CODE = re.compile(r"`+[^`]*`+")
 # A value written as a bracketed list (`[api, json]`, `[cache]`) is a list, not a placeholder.
@@ -53,13 +52,15 @@ BODY_PLACEHOLDER = re.compile(
     r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)?(?:\*\*[^*]+\*\*:?\s*|[A-Z][\w ]{0,30}:\s+)?(?!" + LIST_LITERAL + r"\s*$)\[[^\]\[]{3,}\]\s*$"
     r"|(?<!\$)\{[A-Z][A-Z0-9_]{2,}\}|\bYYYY-MM-DD\b|\[(?i:your|brief|short|clear|describe|e\.g\.|one paragraph|name of)\b[^\]]*\](?!\()"
 )
-_DOC_LINK = re.compile(r"\]\((?![a-zA-Z][\w+.-]*:|#)[^)\s]*\.md(?:#[^)\s]*)?(?:\s+\"[^\"]*\")?\)")
 _EXCEPTION = re.compile(
     r"^(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault|Failure)\b:?"
     r"|^[A-Z][A-Za-z0-9_.]+: \S")
 _LOG_ERROR = re.compile(r"\b(?:ERROR|FATAL|CRITICAL)\b[: ]|^E\s{2,}\S|^(?:error|fatal|panic)(?:\[\w+\])?:|\bFAILED\b")
 _TRACEBACK_NOISE = ("Traceback (most recent call last)", "During handling of the above exception",
                     "The above exception was the direct cause")
+# Section titles whose first sentence sums up a fix, when the front matter has no `summary`.
+SOLUTION_TITLES = frozenset({"solution", "the fix", "fix", "resolution", "how we fixed it", "solution implemented",
+                             "working solution"})
 CODE_LANGS = frozenset({"python", "py", "javascript", "js", "typescript", "ts", "yaml", "yml", "json", "toml", "ini",
                         "sql", "html", "css", "go", "rust", "java", "c", "cpp", "ruby", "dockerfile", "makefile"})
 
@@ -77,6 +78,9 @@ class BodyFacts:
     placeholder_lines: tuple[int, ...] = ()  # file lines holding template placeholders
     doc_link_lines: int = 0  # lines that link to other documents of the folder
     content_lines: int = 0  # non-blank lines outside code, not headings
+    title: str = ""  # the first H1 (ATX or setext), as plain text
+    title_line: int | None = None  # its line in the source file
+    solution: str = ""  # the first sentence of the Solution section
 
     @property
     def looks_like_index(self) -> bool:
@@ -86,13 +90,9 @@ class BodyFacts:
 
 def extract(body: str, body_line: int, rel: str) -> tuple[BodyFacts, list[Problem]]:
     """Read metadata, symptoms, guide sections and quick-reference rows out of a Markdown body."""
-    sections = split_sections(body)
-    heading_list = headings(sections, body, body_line)
-    by_index: dict[int, Heading] = {}
-    for heading in heading_list:
-        by_index[next(i for i, s in enumerate(sections) if s is heading.section)] = heading
-    guide, covered = problem_sections(sections, by_index, error_lines)
-    qr_rows, problems = quick_reference(body, body_line, {h.anchor for h in heading_list}, rel)
+    sections = outline(parse(body))
+    guide, covered = problem_sections(sections, error_lines)
+    qr_rows = quick_reference([b for s in sections for b in s.blocks if b.kind == "table"])
 
     meta: dict[str, Any] = {}
     meta_lines: dict[str, int] = {}
@@ -111,22 +111,22 @@ def extract(body: str, body_line: int, rel: str) -> tuple[BodyFacts, list[Proble
             meta[name] = value
             meta_lines[name] = line
 
-    placeholders, links, content = _scan_lines(body, body_line, found)
+    placeholders, links, content = _scan(sections, body_line, found)
 
     for i, section in enumerate(sections):
         if section.level == 0 or i in covered:
             continue
-        name = heading_title(section.title).strip(" :").casefold()
+        name = section.title.strip(" :").casefold()
         line = body_line + section.line - 1
         if name in SECTION_KEYS:
-            value = lead(section.text) if SECTION_KEYS[name] in ("severity", "date") else _first_line(section.text)
+            value = lead(section.blocks) if SECTION_KEYS[name] in ("severity", "date") else _first_line(section.blocks)
             found(SECTION_KEYS[name], value, line)
         elif SYMPTOM_HEADING.match(name) or ERROR_HEADING.match(name):
-            text = subtree_text(sections, i)
+            blocks = subtree_blocks(sections, i)
             if SYMPTOM_HEADING.match(name):
-                taken = list_items(text) or error_lines(text) or [lead(text)]
+                taken = list_items(blocks) or error_lines(blocks) or [lead(blocks)]
             else:
-                taken = error_lines(text) or list_items(text) or [lead(text)]
+                taken = error_lines(blocks) or list_items(blocks) or [lead(blocks)]
             taken = [t for t in taken if t and not BODY_PLACEHOLDER.search(t)]
             if taken and symptoms_line is None:
                 symptoms_line = line
@@ -140,54 +140,75 @@ def extract(body: str, body_line: int, rel: str) -> tuple[BodyFacts, list[Proble
         meta_lines.pop(key, None)
     # `Error message: X` beside `X` is one symptom, not two.
     clean = list(dict.fromkeys(_clip(_LABEL_PREFIX.sub("", s)) for s in symptoms if s))
+    title = next((s for s in sections if s.level == 1), None)
     facts = BodyFacts(
         meta=MappingProxyType(meta), meta_lines=MappingProxyType(meta_lines),
         symptoms=tuple(clean[:_MAX_SYMPTOMS]), symptoms_line=symptoms_line,
         sections=tuple(guide), quick_reference=tuple(qr_rows),
         placeholder_lines=tuple(placeholders), doc_link_lines=links, content_lines=content,
+        title=title.title if title else "", title_line=body_line + title.line - 1 if title else None,
+        solution=_solution(sections),
     )
-    return facts, problems
+    return facts, []
 
 
-def _scan_lines(body: str, body_line: int, found: Any) -> tuple[list[int], int, int]:
-    """One pass over the lines outside code: metadata lines, placeholders, links to other documents."""
+def _scan(sections: list[Section], body_line: int, found: Any) -> tuple[list[int], int, int]:
+    """One pass over the prose: metadata lines, placeholders, links to other documents."""
     placeholders: list[int] = []
-    links = content = 0
-    fence: str | None = None
+    link_lines: set[int] = set()
+    content = 0
     before_first_section = True
-    for offset, line in enumerate(body.split("\n")):
-        number = body_line + offset
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            fence = None if fence else fence_match.group(1)[:3]
-            continue
-        stripped = line.strip()
-        if fence or not stripped:
-            continue
-        if _HEADING.match(line):
-            if line.lstrip().startswith("## "):
-                before_first_section = False
-            title = _INLINE_CODE.sub("", stripped.lstrip("# "))
+    for section in sections:
+        if section.level:
+            before_first_section = before_first_section and section.level != 2
+            title = _INLINE_CODE.sub("", section.source)
             if BODY_PLACEHOLDER.search(title) or re.search(r"\[[^\]]*\b(?i:title|name)\](?!\()", title):
-                placeholders.append(number)
-            continue
-        if re.match(r"^[|:\-\s]+$", stripped):
-            continue
-        content += 1
-        if _DOC_LINK.search(line):
-            links += 1
-        if BODY_PLACEHOLDER.search(_INLINE_CODE.sub("", line)):  # `${HOME}` in code is no placeholder
-            placeholders.append(number)
-        match = _BOLD_META.match(line) or _BULLET_META.match(line) or (_PLAIN_META.match(line) if before_first_section else None)
-        if match:
-            key = " ".join(match.group("key").casefold().split())
-            if key in BODY_KEYS:
-                found(BODY_KEYS[key], plain_inline(match.group("value")), number)
-    return placeholders, links, content
+                placeholders.append(body_line + section.line - 1)
+        for block in section.blocks:
+            if block.kind == "code":
+                continue
+            link_lines.update(block.doc_links)
+            if block.kind == "table":
+                content += len(block.rows)
+                placeholders.extend(body_line + row.line - 1 for row in block.rows
+                                    if any(BODY_PLACEHOLDER.search(cell.text) for cell in row.cells))
+                continue
+            for line, source in block.lines:
+                if not source.strip():
+                    continue
+                content += 1
+                number = body_line + line - 1
+                if BODY_PLACEHOLDER.search(_INLINE_CODE.sub("", source)):  # `${HOME}` in code is no placeholder
+                    placeholders.append(number)
+                if block.kind not in ("paragraph", "list"):
+                    continue
+                match = _BOLD_META.match(source) or (
+                    _PLAIN_META.match(source) if before_first_section or block.kind == "list" else None)
+                if match:
+                    key = " ".join(match.group("key").casefold().split())
+                    if key in BODY_KEYS:
+                        found(BODY_KEYS[key], plain_inline(match.group("value")), number)
+    return sorted(set(placeholders)), len(link_lines), content
 
 
-def _first_line(text: str) -> str:
-    return next((plain_inline(line) for line in text.split("\n") if line.strip()), "")
+def _first_line(blocks: tuple[Block, ...]) -> str:
+    for block in blocks:
+        if block.lines:
+            return plain_inline(block.lines[0][1])
+        if block.text:
+            return block.text.split("\n", 1)[0].strip()
+    return ""
+
+
+def _solution(sections: list[Section]) -> str:
+    """The first sentence of the Solution section, the summary when the front matter gives none."""
+    for section in sections:
+        name = section.title.casefold().strip(" :")
+        if section.level and (name in SOLUTION_TITLES or name.startswith("solution")):
+            text = first_paragraph(section.blocks)
+            if text:
+                return first_sentence(text)
+    return ""
 
 
 def _clip(text: str) -> str:
@@ -195,23 +216,17 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1].rsplit(" ", 1)[0] + "…"
 
 
-def error_lines(text: str) -> list[str]:
-    """The meaningful error line(s) of the code blocks in `text`: the exception, not the stack."""
+def error_lines(blocks: Sequence[Block] | str) -> list[str]:
+    """The meaningful error line(s) of the code blocks of a section: the exception, not the stack.
+
+    Takes a section's blocks, or (for a quick look) a Markdown text, parsed here.
+    """
+    if isinstance(blocks, str):
+        blocks = [b for s in outline(parse(blocks)) for b in s.blocks]
     out: list[str] = []
-    block: list[str] | None = None
-    lang = ""
-    fence = ""
-    for line in text.split("\n"):
-        match = _FENCE.match(line)
-        if match and block is None:
-            block, lang, fence = [], match.group(2).casefold(), match.group(1)
-            continue
-        if match and block is not None and line.strip().startswith(fence[:3]) and not line.strip()[len(match.group(1)):].strip():
-            out.extend(_block_errors(block, lang))
-            block = None
-            continue
-        if block is not None:
-            block.append(line)
+    for block in blocks:
+        if block.kind == "code" and block.info != "mermaid":
+            out.extend(_block_errors(block.text.split("\n"), block.info))
     return list(dict.fromkeys(_clip(line) for line in out))
 
 

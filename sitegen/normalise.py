@@ -18,7 +18,7 @@ from sitegen.diagnostics import Problem
 from sitegen.document import KNOWN_FIELDS, Document
 from sitegen.extract import LIST_LITERAL, BodyFacts, extract
 from sitegen.read import RawSource
-from sitegen.sections import first_heading, plain_inline
+from sitegen.sections import plain_inline
 from sitegen.yamlsafe import load_yaml
 
 # Near-miss keys seen in real knowledge bases, and the field they mean.
@@ -101,7 +101,7 @@ def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Proble
 
     values["title"] = clean_title(text_of("title"))
     values["module"] = text_of("module")
-    values["summary"] = text_of("summary")
+    values["summary"] = text_of("summary") or facts.solution
     for name in ENUM_FIELDS:
         values[name] = _enum_values(name, fields.get(name), lines.get(name), rel, config, problems, placeholders)
     tags = _split_list(fields.get("tags"))
@@ -118,10 +118,9 @@ def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Proble
     values["quick_reference"] = facts.quick_reference
 
     if not values["title"]:
-        heading = first_heading(raw.body)
-        values["title"] = clean_title(plain_inline(heading.title)) if heading else ""
+        values["title"] = clean_title(facts.title)
         if values["title"] and PLACEHOLDER.search(values["title"]):
-            placeholders["title"] = raw.body_line + heading.line - 1 if heading else None
+            placeholders["title"] = facts.title_line
     if not values["title"]:
         stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         values["title"] = _DATE_IN_NAME.sub("", stem).replace("-", " ").replace("_", " ").strip().capitalize() or stem

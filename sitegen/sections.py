@@ -1,87 +1,171 @@
-"""Markdown structure without rendering: headings outside code fences, and the text under them."""
+"""A body's outline from its token stream: sections under headings, and the blocks in each.
+
+This is the API later steps read a document through (extract.py, guides.py; issue 13's symptom
+extraction): no step looks at Markdown source lines again. Every heading counts, ATX or setext,
+and nothing inside a code block is a heading, a list or a table.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterator, Literal, Sequence
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+from markdown_it.token import Token
+
+from sitegen.parse import Parsed, headings, inline_text, line_of, plain_inline, walk_inline
+
+__all__ = ["Block", "Cell", "Row", "Section", "first_paragraph", "first_sentence", "outline", "plain_inline"]
+
+BlockKind = Literal["paragraph", "list", "code", "table", "quote", "html", "other"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str  # plain text
+    href: str = ""  # the target of the first link in the cell, as written
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int  # body line
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One top-level block of a section."""
+
+    kind: BlockKind
+    line: int  # 1-based body line where it starts
+    text: str = ""  # plain words; for code, the code as written
+    info: str = ""  # code: the first word of the info string, lower case (`python`, `text`, `mermaid`)
+    items: tuple[str, ...] = ()  # list: its top-level items as plain text, task items (`[ ]`) left out
+    rows: tuple[Row, ...] = ()  # table: the header row first
+    # Paragraphs, list items and quotes: each source line of inline Markdown with its body line,
+    # for line-shaped conventions (`**Severity:** High`) that the Markdown grammar does not know.
+    lines: tuple[tuple[int, str], ...] = ()
+    doc_links: tuple[int, ...] = ()  # body lines holding a relative link to a `.md` document
 
 
 @dataclass(frozen=True)
 class Section:
-    level: int  # 0 for the text before the first heading
-    title: str
-    line: int  # 1-based line of the heading within the body
-    text: str  # the lines under the heading, up to the next heading of any level
+    level: int  # 0 for what comes before the first heading
+    title: str  # plain text
+    line: int  # body line of the heading (1 for level 0)
+    anchor: str  # the heading's id on the page; "" for level 0 and for the body's own title
+    blocks: tuple[Block, ...] = ()
+    source: str = ""  # the heading's inline Markdown as written
 
 
-def split_sections(body: str) -> list[Section]:
-    """Split a Markdown body at ATX headings, ignoring `#` lines inside fenced code."""
+def outline(parsed: Parsed) -> list[Section]:
+    """The body split at every top-level heading; an empty lead-in before the first heading is left out."""
+    tokens = parsed.tokens
+    heads = {h.index: h for h in headings(parsed)}
     sections: list[Section] = []
-    level, title, start, lines = 0, "", 1, []
-    fence: str | None = None
-    for number, line in enumerate(body.split("\n"), start=1):
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip():
-                fence = None
-            lines.append(line)
-            continue
-        heading = _HEADING.match(line) if fence is None else None
-        if heading:
-            sections.append(Section(level, title, start, "\n".join(lines)))
-            level, title, start, lines = len(heading.group(1)), heading.group(2).strip(), number, []
-        else:
-            lines.append(line)
-    sections.append(Section(level, title, start, "\n".join(lines)))
-    return sections if sections[0].text.strip() or sections[0].level else sections[1:]
+    level, title, line, anchor, source, blocks = 0, "", 1, "", "", []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        end = _close(tokens, i)
+        if token.level == 0 and i in heads:
+            sections.append(Section(level, title, line, anchor, tuple(blocks), source))
+            head = heads[i]
+            level, title, line, anchor, blocks = head.level, head.title, head.line, head.anchor, []
+            source = tokens[i + 1].content
+        elif token.level == 0:
+            block = _block(tokens, i, end)
+            if block is not None:
+                blocks.append(block)
+        i = end + 1
+    sections.append(Section(level, title, line, anchor, tuple(blocks), source))
+    return sections if sections[0].blocks or sections[0].level else sections[1:]
 
 
-def first_heading(body: str, level: int = 1) -> Section | None:
-    return next((s for s in split_sections(body) if s.level == level), None)
+def _close(tokens: Sequence[Token], i: int) -> int:
+    """Index of the token closing the block opened at `i` (itself for a single token)."""
+    if tokens[i].nesting != 1:
+        return i
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
 
 
-_MD_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"`([^`]*)`"), r"\1"),
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),
-]  # HTML-like text (`in <module>`, `<script>`) is kept: it is shown escaped, as the author wrote it
+def _block(tokens: Sequence[Token], start: int, end: int) -> Block | None:
+    token = tokens[start]
+    line = line_of(token) or 1
+    inner = tokens[start:end + 1]
+    if token.type in ("fence", "code_block"):
+        info = token.info.strip().split(maxsplit=1)[0].casefold() if token.info.strip() else ""
+        return Block("code", line, token.content, info=info)
+    if token.type == "html_block":
+        return Block("html", line, " ".join(re.sub(r"<[^>]+>", " ", token.content).split()))
+    if token.type == "hr":
+        return None
+    text = " ".join(" ".join(inline_text(t) for t in inner if t.type == "inline").split())
+    lines = tuple(_source_lines(inner))
+    links = tuple(sorted({ln for child, ln in walk_inline(inner) if child.type == "link_open" and _is_doc_link(child)}))
+    if token.type == "paragraph_open":
+        return Block("paragraph", line, text, lines=lines, doc_links=links)
+    if token.type in ("bullet_list_open", "ordered_list_open"):
+        return Block("list", line, text, items=tuple(_items(inner, token.level)), lines=lines, doc_links=links)
+    if token.type == "table_open":
+        return Block("table", line, text, rows=tuple(_rows(inner)), doc_links=links)
+    if token.type in ("blockquote_open", "alert_open", "admonition_open"):
+        return Block("quote", line, text, lines=lines, doc_links=links)
+    return Block("other", line, text, lines=lines, doc_links=links)
 
 
-def plain_inline(text: str) -> str:
-    """Markdown inline markup reduced to the words a reader sees."""
-    for pattern, repl in _MD_INLINE:
-        text = pattern.sub(repl, text)
-    return " ".join(text.split())
+def _source_lines(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
+    for token in tokens:
+        if token.type == "inline" and token.map:
+            for offset, text in enumerate(token.content.split("\n")):
+                yield token.map[0] + 1 + offset, text
 
 
-def first_paragraph(text: str) -> str:
-    """The first prose paragraph of a section: not code, not a table, not a heading, list items allowed."""
-    paragraph: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        stripped = line.strip()
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            if paragraph:
-                break
-            fence = None if fence else fence_match.group(1)
-            continue
-        if fence:
-            continue
-        if not stripped or stripped.startswith("|") or stripped.startswith(">"):
-            if paragraph:
-                break
-            continue
-        paragraph.append(re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped))
-    return plain_inline(" ".join(paragraph))
+def _items(tokens: Sequence[Token], list_level: int) -> Iterator[str]:
+    """Each item's own first paragraph (or line), as plain text; nested lists belong to their item."""
+    for i, token in enumerate(tokens):
+        if token.type == "list_item_open" and token.level == list_level + 1:
+            if token.meta.get("checked") is not None or "task-list-item" in str(token.attrGet("class") or ""):
+                continue  # a checklist of steps, not a list of symptoms
+            first = next((t for t in tokens[i + 1:] if t.type == "inline" or t.type == "list_item_close"), None)
+            if first is not None and first.type == "inline":
+                text = " ".join(inline_text(first).split())
+                if text:
+                    yield text
+
+
+def _rows(tokens: Sequence[Token]) -> Iterator[Row]:
+    row: list[Cell] = []
+    line = 1
+    for i, token in enumerate(tokens):
+        if token.type == "tr_open":
+            row, line = [], line_of(token) or line
+        elif token.type == "inline":
+            href = next((str(c.attrGet("href") or "") for c in token.children or () if c.type == "link_open"), "")
+            row.append(Cell(" ".join(inline_text(token).split()), href))
+        elif token.type == "tr_close":
+            yield Row(line, tuple(row))
+
+
+def _is_doc_link(token: Token) -> bool:
+    href = str(token.attrGet("href") or "")
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    return bool(path) and path.casefold().endswith(".md") and not re.match(r"^[a-zA-Z][\w+.-]*:", href)
+
+
+def first_paragraph(blocks: Sequence[Block]) -> str:
+    """The first prose of a section: a paragraph, or a list's items; never code, a table or a quote."""
+    for block in blocks:
+        if block.kind == "paragraph" and block.text:
+            return block.text
+        if block.kind == "list" and block.items:
+            return " ".join(block.items)
+    return ""
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])")
