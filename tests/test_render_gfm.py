@@ -100,6 +100,9 @@ DOCS = {
 }
 
 
+DOCS["far.md"] = "# Far\n\n" + "A paragraph of filler.\n\n" * 80 + '<a id="mark"></a>The anchor.\n'
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     return build_docs(tmp_path_factory.mktemp("gfm"), DOCS)
@@ -257,3 +260,17 @@ def test_vendored_mermaid_is_the_pinned_release() -> None:
     assert hashlib.sha256(data).hexdigest() == MERMAID_SHA256
     assert b"import(" not in data  # one file: nothing to fetch, so it works from file://
     assert "MIT" in (vendor / "mermaid-LICENSE.txt").read_text(encoding="utf-8")
+
+
+def test_a_link_from_another_page_reaches_an_authors_anchor(built: BuildResult, browser: Any) -> None:
+    tab = browser.new_page()
+    try:
+        tab.set_viewport_size({"width": 800, "height": 300})
+        url = (built.output_dir / built.site.urls["far.md"]).as_uri()
+        tab.goto("about:blank")
+        tab.goto(url + "#mark")
+        # Scrolling may be smooth: wait until the anchor is on screen (it starts some 3,000 px below).
+        tab.wait_for_function("(() => { const t = document.getElementById('user-content-mark').getBoundingClientRect().top;"
+                              " return t >= 0 && t < 300; })()", timeout=10_000)
+    finally:
+        tab.close()

@@ -172,9 +172,23 @@
     window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(mark, 150); });
   }
 
+  /* Ids an author wrote in raw HTML carry GitHub's `user-content-` prefix (so they cannot clash with the
+     page's own); a link from another page to `#name` still lands on `user-content-name`, as on GitHub. */
+  function setupAuthorAnchors() {
+    function follow() {
+      var name = decodeURIComponent(location.hash.slice(1));
+      if (!name || document.getElementById(name)) return;
+      var target = document.getElementById("user-content-" + name);
+      if (target) target.scrollIntoView();
+    }
+    follow();
+    window.addEventListener("hashchange", follow);
+  }
+
   setupThemeToggle();
   setupCopyButtons();
   setupErrorTable();
   setupTocHighlight();
   setupScrollableRegions();
+  setupAuthorAnchors();
 })();
