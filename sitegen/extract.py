@@ -18,8 +18,7 @@ from typing import Any, Mapping, Sequence
 from sitegen.diagnostics import Problem
 from sitegen.document import ProblemSection, QuickReferenceRow
 from sitegen.guides import ERROR_HEADING, SYMPTOM_HEADING, lead, list_items, problem_sections, quick_reference, subtree_blocks
-from sitegen.parse import parse
-from sitegen.sections import Block, Section, first_paragraph, first_sentence, outline, plain_inline
+from sitegen.sections import Block, Section, code_blocks, first_paragraph, first_sentence, plain_inline, read_outline
 
 # Body metadata keys (folded to lower case, single spaces) and the field they fill.
 BODY_KEYS: Mapping[str, str] = MappingProxyType({
@@ -88,9 +87,12 @@ class BodyFacts:
         return self.doc_link_lines >= 5 and self.doc_link_lines >= 0.35 * max(self.content_lines, 1)
 
 
-def extract(body: str, body_line: int, rel: str) -> tuple[BodyFacts, list[Problem]]:
-    """Read metadata, symptoms, guide sections and quick-reference rows out of a Markdown body."""
-    sections = outline(parse(body))
+def extract(body: str, body_line: int, rel: str, raw_html: bool = True) -> tuple[BodyFacts, list[Problem]]:
+    """Read metadata, symptoms, guide sections and quick-reference rows out of a Markdown body.
+
+    `raw_html`: parse as the renderer will (False under `raw_html: escape`), so anchors agree.
+    """
+    sections = read_outline(body, raw_html)
     guide, covered = problem_sections(sections, error_lines)
     qr_rows = quick_reference([b for s in sections for b in s.blocks if b.kind == "table"])
 
@@ -222,11 +224,11 @@ def error_lines(blocks: Sequence[Block] | str) -> list[str]:
     Takes a section's blocks, or (for a quick look) a Markdown text, parsed here.
     """
     if isinstance(blocks, str):
-        blocks = [b for s in outline(parse(blocks)) for b in s.blocks]
+        blocks = [b for _, b in code_blocks(read_outline(blocks))]
     out: list[str] = []
-    for block in blocks:
-        if block.kind == "code" and block.info != "mermaid":
-            out.extend(_block_errors(block.text.split("\n"), block.info))
+    for code in (c for block in blocks for c in block.code_blocks()):
+        if code.info != "mermaid":
+            out.extend(_block_errors(code.text.split("\n"), code.info))
     return list(dict.fromkeys(_clip(line) for line in out))
 
 

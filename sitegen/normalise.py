@@ -75,7 +75,7 @@ def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Proble
     problems: list[Problem] = []
     meta, key_lines, warnings = _front_matter(raw)
     fields, lines, extra = _canonical_fields(meta, key_lines, rel, problems)
-    facts, body_problems = extract(raw.body, raw.body_line, rel)
+    facts, body_problems = extract(raw.body, raw.body_line, rel, raw_html=config.raw_html != "escape")
     problems.extend(body_problems)
     for name, value in facts.meta.items():
         if name not in fields:  # front matter wins; the body fills the gaps

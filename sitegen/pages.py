@@ -331,16 +331,22 @@ def search_entries(site: Site) -> list[SearchEntry]:
     return entries
 
 
+DIAGRAM_ASSETS = frozenset({"vendor/mermaid.min.js", "vendor/mermaid-LICENSE.txt", "diagrams.js"})
+
+
 def _theme_assets(site: Site) -> dict[str, bytes]:
     """Theme assets, the first theme folder holding a file winning, so one file can be overridden."""
     files: dict[str, bytes] = {}
+    # The diagram script is large and only pages with a mermaid block load it: left out when none has one.
+    diagrams = any(r.has_diagram for r in site.rendered.values())
     for theme_dir in reversed(site.config.theme_dirs()):
         assets = theme_dir / "assets"
         if not assets.is_dir():
             continue
         for path in sorted(assets.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                files["assets/" + path.relative_to(assets).as_posix()] = path.read_bytes()
+            name = path.relative_to(assets).as_posix()
+            if path.is_file() and not path.name.startswith(".") and (diagrams or name not in DIAGRAM_ASSETS):
+                files["assets/" + name] = path.read_bytes()
     return files
 
 

@@ -1,8 +1,15 @@
 """A body's outline from its token stream: sections under headings, and the blocks in each.
 
-This is the API later steps read a document through (extract.py, guides.py; issue 13's symptom
-extraction): no step looks at Markdown source lines again. Every heading counts, ATX or setext,
-and nothing inside a code block is a heading, a list or a table.
+This is the API later steps read a document through (extract.py, guides.py, symptom extraction):
+no step looks at Markdown source lines again. Every heading counts, ATX or setext, and nothing
+inside a code block is a heading, a list or a table.
+
+    sections = read_outline(body)          # or outline(parse(body)) when the tokens are wanted too
+    for section in sections:               # level, title (plain), line, anchor (the page's id), blocks
+        for block in section.blocks:       # kind: paragraph, list, code, table, quote, html, other
+            ...                            # text, line; code: info; list: items; table: rows of cells
+    for section, block in code_blocks(sections): ...
+
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ from typing import Iterator, Literal, Sequence
 
 from markdown_it.token import Token
 
-from sitegen.parse import Parsed, headings, inline_text, line_of, plain_inline, walk_inline
+from sitegen.parse import Parsed, headings, inline_text, line_of, parse, plain_inline, walk_inline
 
-__all__ = ["Block", "Cell", "Row", "Section", "first_paragraph", "first_sentence", "outline", "plain_inline"]
+__all__ = ["Block", "Cell", "Row", "Section", "code_blocks", "first_paragraph", "first_sentence", "outline", "plain_inline",
+           "read_outline"]
 
 BlockKind = Literal["paragraph", "list", "code", "table", "quote", "html", "other"]
 
@@ -46,6 +54,11 @@ class Block:
     # for line-shaped conventions (`**Severity:** High`) that the Markdown grammar does not know.
     lines: tuple[tuple[int, str], ...] = ()
     doc_links: tuple[int, ...] = ()  # body lines holding a relative link to a `.md` document
+    code: tuple[Block, ...] = ()  # lists and quotes: the code blocks inside them (steps with their output)
+
+    def code_blocks(self) -> tuple[Block, ...]:
+        """This block if it is code, else the code blocks nested in it."""
+        return (self,) if self.kind == "code" else self.code
 
 
 @dataclass(frozen=True)
@@ -99,8 +112,7 @@ def _block(tokens: Sequence[Token], start: int, end: int) -> Block | None:
     line = line_of(token) or 1
     inner = tokens[start:end + 1]
     if token.type in ("fence", "code_block"):
-        info = token.info.strip().split(maxsplit=1)[0].casefold() if token.info.strip() else ""
-        return Block("code", line, token.content, info=info)
+        return _code(token)
     if token.type == "html_block":
         return Block("html", line, " ".join(re.sub(r"<[^>]+>", " ", token.content).split()))
     if token.type == "hr":
@@ -108,15 +120,21 @@ def _block(tokens: Sequence[Token], start: int, end: int) -> Block | None:
     text = " ".join(" ".join(inline_text(t) for t in inner if t.type == "inline").split())
     lines = tuple(_source_lines(inner))
     links = tuple(sorted({ln for child, ln in walk_inline(inner) if child.type == "link_open" and _is_doc_link(child)}))
+    code = tuple(_code(t) for t in inner[1:] if t.type in ("fence", "code_block"))
     if token.type == "paragraph_open":
         return Block("paragraph", line, text, lines=lines, doc_links=links)
     if token.type in ("bullet_list_open", "ordered_list_open"):
-        return Block("list", line, text, items=tuple(_items(inner, token.level)), lines=lines, doc_links=links)
+        return Block("list", line, text, items=tuple(_items(inner, token.level)), lines=lines, doc_links=links, code=code)
     if token.type == "table_open":
         return Block("table", line, text, rows=tuple(_rows(inner)), doc_links=links)
     if token.type in ("blockquote_open", "alert_open", "admonition_open"):
-        return Block("quote", line, text, lines=lines, doc_links=links)
-    return Block("other", line, text, lines=lines, doc_links=links)
+        return Block("quote", line, text, lines=lines, doc_links=links, code=code)
+    return Block("other", line, text, lines=lines, doc_links=links, code=code)
+
+
+def _code(token: Token) -> Block:
+    info = token.info.strip().split(maxsplit=1)[0].casefold() if token.info.strip() else ""
+    return Block("code", line_of(token) or 1, token.content, info=info)
 
 
 def _source_lines(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
@@ -132,9 +150,11 @@ def _items(tokens: Sequence[Token], list_level: int) -> Iterator[str]:
         if token.type == "list_item_open" and token.level == list_level + 1:
             if token.meta.get("checked") is not None or "task-list-item" in str(token.attrGet("class") or ""):
                 continue  # a checklist of steps, not a list of symptoms
-            first = next((t for t in tokens[i + 1:] if t.type == "inline" or t.type == "list_item_close"), None)
-            if first is not None and first.type == "inline":
-                text = " ".join(inline_text(first).split())
+            j = i + 1
+            while j < len(tokens) and tokens[j].type not in ("inline", "list_item_close"):
+                j += 1
+            if j < len(tokens) and tokens[j].type == "inline":
+                text = " ".join(inline_text(tokens[j]).split())
                 if text:
                     yield text
 
@@ -156,6 +176,17 @@ def _is_doc_link(token: Token) -> bool:
     href = str(token.attrGet("href") or "")
     path = href.split("#", 1)[0].split("?", 1)[0]
     return bool(path) and path.casefold().endswith(".md") and not re.match(r"^[a-zA-Z][\w+.-]*:", href)
+
+
+def read_outline(body: str, raw_html: bool = True) -> list[Section]:
+    """Parse a body and return its sections: the one entry point for reading a document's structure."""
+    return outline(parse(body, raw_html))
+
+
+def code_blocks(sections: Sequence[Section]) -> list[tuple[Section, Block]]:
+    """Every code block (fenced or indented, also inside lists and quotes) with its section; `block.info` is its language,
+    `block.line` its first body line (the fence line), `block.text` the code as written."""
+    return [(section, code) for section in sections for block in section.blocks for code in block.code_blocks()]
 
 
 def first_paragraph(blocks: Sequence[Block]) -> str:

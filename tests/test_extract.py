@@ -295,3 +295,26 @@ def test_headings_in_code_blocks_are_ignored() -> None:
         """)
     facts, _ = extract(text, 1, "g.md")
     assert facts.symptoms == ()
+
+
+def test_outline_gives_sections_and_code_blocks_with_lines() -> None:
+    from sitegen.sections import code_blocks, read_outline
+
+    sections = read_outline(body("""
+        Intro
+
+        Setup
+        =====
+
+        ~~~python title="x"
+        raise SystemExit
+        ~~~
+
+        - one
+            ```
+            in a list
+            ```
+        """))
+    assert [(s.level, s.title, s.line, s.anchor) for s in sections] == [(0, "", 1, ""), (1, "Setup", 3, "setup")]
+    assert [(b.info, b.line, b.text) for _, b in code_blocks(sections)] == [("python", 6, "raise SystemExit\n"), ("", 11, "in a list\n")]
+    assert sections[1].blocks[-1].kind == "list" and sections[1].blocks[-1].items == ("one",)

@@ -45,6 +45,31 @@ ODD_DOCS = {
         Body.
         """,
     "odd/bare.md": "Just text, no heading.\n",
+    # Everything GitHub-flavoured: alerts, an admonition, a diagram, footnotes, task lists, repeated headings.
+    "odd/gfm.md": """\
+        # GitHub flavoured
+
+        > [!WARNING]
+        > Careful.[^1]
+
+        !!! note "Old style"
+            Still a box.
+
+        - [x] done
+        - [ ] to do
+
+        ## Again
+
+        ## Again
+
+        <a id="mine"></a> [to mine](#mine) ~~gone~~ https://example.org
+
+        ```mermaid
+        graph TD; A-->B
+        ```
+
+        [^1]: A footnote.
+        """,
 }
 
 

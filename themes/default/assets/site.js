@@ -22,7 +22,7 @@
   }
 
   function setupCopyButtons() {
-    var blocks = document.querySelectorAll(".doc-body .highlight, .doc-body pre:not(.highlight pre)");
+    var blocks = document.querySelectorAll(".doc-body .highlight, .doc-body pre:not(.highlight pre):not(.mermaid)");
     Array.prototype.forEach.call(blocks, function (block) {
       var pre = block.tagName === "PRE" ? block : block.querySelector("pre");
       if (!pre) return;
@@ -172,9 +172,23 @@
     window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(mark, 150); });
   }
 
+  /* Ids an author wrote in raw HTML carry GitHub's `user-content-` prefix (so they cannot clash with the
+     page's own); a link from another page to `#name` still lands on `user-content-name`, as on GitHub. */
+  function setupAuthorAnchors() {
+    function follow() {
+      var name = decodeURIComponent(location.hash.slice(1));
+      if (!name || document.getElementById(name)) return;
+      var target = document.getElementById("user-content-" + name);
+      if (target) target.scrollIntoView();
+    }
+    follow();
+    window.addEventListener("hashchange", follow);
+  }
+
   setupThemeToggle();
   setupCopyButtons();
   setupErrorTable();
   setupTocHighlight();
   setupScrollableRegions();
+  setupAuthorAnchors();
 })();
