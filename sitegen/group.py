@@ -147,7 +147,7 @@ def variant_problems(taxonomy: Taxonomy | None) -> list[Problem]:
             users = [e.doc.source.rel for e in term.entries if variant in e.values(taxonomy.name)]  # type: ignore[union-attr]
             problems.append(Problem(min(users) if users else "", None, None, "tag-variant",
                                     f"{taxonomy.singular.lower()} `{variant}` shares a page with `{term.label}` "  # type: ignore[union-attr]
-                                    f"({len(users)} document{'s' if len(users) != 1 else ''} spell it so)",
+                                    f"({len(users)} document{'s spell' if len(users) != 1 else ' spells'} it so)",
                                     f"write `{term.label}`", "info"))
     return problems
 
