@@ -52,9 +52,9 @@ def test_all_documents_page_groups_by_folder_with_counts_and_is_in_the_navigatio
     assert folders
     headings = [line for line in listing.splitlines() if 'class="folder-path"' in line]
     paths = [h.split('class="folder-path">')[1].split("<")[0] for h in headings]
-    assert paths == ["Top level", "guides", "mistakes", "notes/deep/Odd Folder", "runtime-errors", "security-issue"]
+    assert paths == ["guides", "mistakes", "notes/deep/Odd Folder", "runtime-errors", "security-issue"]
     assert '<span class="folder-path">mistakes</span> <span class="count">2 documents</span>' in listing
-    assert '<span class="folder-path">Top level</span> <span class="count">1 document</span>' in listing
+    assert "<span class=\"folder-top\">Top level</span> <span class=\"count\">1 document</span>" in listing
     linked = {href for href, _ in Page(listing).links if href.startswith("docs/")}
     assert len(linked) == 8
     # Title order without JavaScript; dates for the sort button.
