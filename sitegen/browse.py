@@ -15,7 +15,8 @@ from urllib.parse import quote
 from typing import Any, Mapping, Sequence
 
 from sitegen.build import Site
-from sitegen.document import SOLUTION_TITLES, Document
+from sitegen.document import Document
+from sitegen.extract import SOLUTION_TITLES
 from sitegen.group import Entry, ErrorRow
 
 DOCUMENTS_URL = "documents.html"
