@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.browse import measure, reachable_pages, scan
+from sitegen import cli
 from sitegen.build import build
 from sitegen.config import load_config
 from tests.helpers import ROOT, Page, build_docs, build_sample, make_config, page, write_docs
@@ -172,8 +173,12 @@ def test_last_updated_comes_from_one_git_log_and_a_commit_is_seen_by_the_next_bu
         return real(args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(history.subprocess, "run", counting)
-    config = make_config(repo / "docs", tmp_path / "site")
-    build(config)
+    monkeypatch.chdir(tmp_path)  # no sitegen.yml here: the command line alone says what to build
+
+    def cli_build() -> None:  # as a user runs it: the up-to-date check first, then the build
+        assert cli.main(["build", str(repo / "docs"), "-o", str(tmp_path / "site"), "-q"]) == 0
+
+    cli_build()
     assert len(calls) == 1 and calls[0][:2] == ["git", "log"]  # one for the whole build, not one per file
     out = tmp_path / "site"
 
@@ -185,11 +190,11 @@ def test_last_updated_comes_from_one_git_log_and_a_commit_is_seen_by_the_next_bu
     assert updated("docs/b.html") == "2024-04-02"
     assert updated("docs/new.html") == "2022-02-02"  # not committed: the front-matter date
     first = {p: p.read_bytes() for p in sorted(out.rglob("*.html"))}
-    build(config)
+    cli_build()
     assert {p: p.read_bytes() for p in sorted(out.rglob("*.html"))} == first  # the same history, the same bytes
     _git(repo, "add", "docs/new.md")
     _git(repo, "commit", "-qm", "third", date="2024-05-05T10:00:00+00:00")
-    build(config)  # no file changed, but the history did
+    cli_build()  # no file changed, but the history did: not "nothing changed since the last build"
     assert updated("docs/new.html") == "2024-05-05"
     off = make_config(repo / "docs", tmp_path / "off", last_updated=False)
     calls.clear()
