@@ -14,7 +14,7 @@ from html import escape
 from urllib.parse import quote
 from typing import Any, Mapping, Sequence
 
-from sitegen.build import Site
+from sitegen.site import Site
 from sitegen.document import Document
 from sitegen.extract import SOLUTION_TITLES
 from sitegen.group import Entry, ErrorRow

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -14,38 +13,15 @@ from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import discover
 from sitegen.document import Document, SourceFile
-from sitegen.group import (ErrorRow, Entry, Matrix, Taxonomy, build_error_rows, build_matrix, build_taxonomy,
-                           entries_of, variant_problems)
+from sitegen.group import build_error_rows, build_matrix, build_taxonomy, entries_of, variant_problems
 from sitegen.normalise import normalise
 from sitegen.parallel import run_chunks, split
 from sitegen.read import read_source
 from sitegen.render import RenderedDoc, Renderer, fragment_problems, links_still_resolve
+from sitegen.site import Site
 from sitegen.urls import asset_url, doc_url
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Site:
-    """Everything the writer needs, gathered before anything is written."""
-
-    config: SiteConfig
-    documents: tuple[Document, ...]
-    urls: Mapping[str, str]  # source rel -> page url
-    rendered: Mapping[str, RenderedDoc]  # source rel -> rendered body
-    entries: tuple[Entry, ...]
-    taxonomies: tuple[Taxonomy, ...]
-    error_rows: tuple[ErrorRow, ...]
-    matrix: Matrix | None
-    assets: Mapping[str, SourceFile]  # output url -> source file
-    problems: tuple[Problem, ...]
-    timings: Mapping[str, float] = field(default_factory=dict)
-    cache: Mapping[str, CachedDoc] = field(default_factory=dict)  # what the next build may reuse
-    counts: Mapping[str, int] = field(default_factory=dict)  # how much of this build was redone
-    history: Mapping[str, dt.date] = field(default_factory=dict)  # source rel -> last commit date (history.py)
-
-    def taxonomy(self, name: str) -> Taxonomy | None:
-        return next((t for t in self.taxonomies if t.name == name), None)
 
 
 def _quiet(_: str) -> None:

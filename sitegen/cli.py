@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from sitegen import __version__
-from sitegen.config import CONFIG_NAME, SiteConfig, find_config, load_config
+from sitegen.arguments import config_from_args, config_source
+from sitegen.config import CONFIG_NAME, SiteConfig
 from sitegen.diagnostics import Problem, summarise
 
 DESCRIPTION = """\
@@ -91,26 +92,6 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--theme-dir", metavar="DIR", type=Path, help="folder searched before the theme")
     serve.add_argument("-j", "--jobs", type=int, metavar="N", help=argparse.SUPPRESS)
     return parser
-
-
-def config_from_args(args: argparse.Namespace) -> tuple[SiteConfig, list[Problem]]:
-    path = args.config if args.config else find_config(Path.cwd())
-    overrides: dict[str, Any] = {
-        "content_dir": Path(args.content_dir) if args.content_dir else None,
-        "output_dir": getattr(args, "output", None),
-        "base_url": getattr(args, "base_url", None),
-        "title": getattr(args, "title", None),
-        "theme_dir": getattr(args, "theme_dir", None),
-        "jobs": getattr(args, "jobs", None),
-    }
-    config, problems = load_config(path, overrides)
-    if args.content_dir is None and path is None and not config.content_dir.is_dir():
-        problems.append(Problem(str(config.content_dir), None, None, "config", "no content folder given and ./docs does not exist",
-                                f"run `sitegen {args.command} DIR`, or write content_dir in {CONFIG_NAME}", "error"))
-    elif not config.content_dir.is_dir():
-        problems.append(Problem(str(config.content_dir), None, None, "config", "content folder does not exist",
-                                "check the path given as DIR or content_dir", "error"))
-    return config, problems
 
 
 def report(problems: Sequence[Problem], fmt: str, show_info: bool, stream: Any) -> None:

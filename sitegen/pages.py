@@ -11,7 +11,7 @@ from html import escape
 import jinja2
 
 from sitegen import browse
-from sitegen.build import Site
+from sitegen.site import Site
 from sitegen.cache import Fingerprinter, digest, files_digest
 from sitegen.parallel import run_chunks, split
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index

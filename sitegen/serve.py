@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
+from sitegen.arguments import config_from_args
 from sitegen.build import BuildResult, build
 from sitegen.config import CONFIG_NAME, SiteConfig
 from sitegen.diagnostics import Problem, summarise
@@ -376,8 +377,6 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run_serve(config: SiteConfig, args: argparse.Namespace) -> int:
-    from sitegen.cli import config_from_args
-
     try:
         mount = normalise_mount(args.mount)
     except ValueError as exc:
