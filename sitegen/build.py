@@ -47,6 +47,9 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
     found = inputs.found if inputs else discover(config.content_dir, config.output_dir)
     hashes = inputs.documents if inputs else None
     problems: list[Problem] = list(found.problems)
+    if not found.documents:
+        problems.append(Problem(str(config.content_dir), None, None, "no-documents", "no .md documents in this folder; the site is empty",
+                                "check the folder given as DIR or content_dir, or write one with `sitegen new \"Title\"`"))
     cached: dict[str, CachedDoc] = {}
     todo: list[tuple[SourceFile, str | None]] = []
     for source in found.documents:
