@@ -262,6 +262,7 @@ def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs 
     timings["write"] = time.perf_counter() - mark
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "
-               f"{pages.rendered} of {sum(1 for u in pages.fingerprints if u.endswith('.html'))} pages, {report.written} files written, {report.removed} removed")
+               f"{pages.rendered} of {plural(sum(1 for u in pages.fingerprints if u.endswith('.html')), 'page')}, "
+               f"{plural(report.written, 'file')} written, {report.removed} removed")
     return BuildResult(site, out, page_count, report.written, report.unchanged + len(pages.reused), report.removed,
                        time.perf_counter() - started, rebuilt, pages.rendered_pages)

@@ -30,6 +30,7 @@ from sitegen.build import BuildResult, build
 from sitegen.config import CONFIG_NAME, SiteConfig
 from sitegen.diagnostics import Problem, summarise
 from sitegen.livereload import EVENTS_PATH, Broadcaster, State, inject, problem_payload, script_for
+from sitegen.progress import plural
 from sitegen.watch import Watcher, WatchSpec
 from sitegen.write import OutputError
 
@@ -305,7 +306,7 @@ class Preview:
         problems = result.site.problems
         self._report(problems, everything=first)
         if first:
-            line = (f"sitegen: built {result.pages} pages ({result.written} written, {result.unchanged} unchanged, "
+            line = (f"sitegen: built {plural(result.pages, 'page')} ({result.written} written, {result.unchanged} unchanged, "
                     f"{result.removed} removed) in {result.seconds:.2f}s")
         else:
             rebuilt = getattr(result, "rebuilt", "") or _written(result)
