@@ -68,8 +68,14 @@ class Bars(Lines):
 
         if not total:
             return _NoStage()
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (OSError, ValueError):
+            columns = 0
+        # A terminal that reports no width (some pseudo-terminals) would get an empty bar.
+        width: dict[str, Any] = {"dynamic_ncols": True} if columns else {"ncols": 80}
         bar: Any = tqdm(total=total, desc=f"sitegen: {name}", unit=f" {unit}s", file=self.stream, leave=False,
-                        dynamic_ncols=True, mininterval=0.2)
+                        mininterval=0.2, **width)
         return _Bar(bar)
 
 
