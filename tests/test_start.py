@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from sitegen.build import gather
-from tests.helpers import make_config, write_docs
+from tests.helpers import ROOT, make_config, write_docs
 
 TRACEBACK = """\
 Traceback (most recent call last):
@@ -52,27 +52,38 @@ def test_init_then_build_then_strict_check(tmp_path: Path) -> None:
     assert "no problems found" in checked.stderr
 
 
-def test_init_writes_a_pages_workflow_that_lints_prs_and_deploys_despite_warnings(tmp_path: Path) -> None:
-    assert sitegen("init", "--source", "sitegen @ git+https://example.org/team/sitegen@v1", cwd=tmp_path).returncode == 0
-    flow = yaml.safe_load((tmp_path / ".github/workflows/pages.yml").read_text(encoding="utf-8"))
+def check_pages_workflow(path: Path, output_dir: str) -> None:
+    """Lint as its own pull-request job, a deploy that warnings do not block, current actions, pip's cache."""
+    flow = yaml.safe_load(path.read_text(encoding="utf-8"))
     triggers = flow[True] if True in flow else flow["on"]  # YAML 1.1 reads the key `on` as true
     assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
     jobs = flow["jobs"]
     lint_runs = [s.get("run", "") for s in jobs["lint"]["steps"]]
-    assert "pull_request" in jobs["lint"]["if"]
+    assert "pull_request" in jobs["lint"]["if"] and "pull_request" in jobs["build"]["if"]
     assert any("sitegen check" in r and "--format github" in r for r in lint_runs)
     build_steps = jobs["build"]["steps"]
     build_runs = " ".join(s.get("run", "") for s in build_steps)
-    assert "sitegen build" in build_runs and "--strict" not in build_runs, "a warning must not block the deploy"
+    assert ("sitegen build" in build_runs or "make site" in build_runs) and "--strict" not in build_runs, \
+        "a warning must not block the deploy"
     uses = [s["uses"] for job in jobs.values() for s in job["steps"] if "uses" in s]
     assert "actions/upload-pages-artifact@v4" in uses and "actions/deploy-pages@v4" in uses
-    assert not any(u.startswith(("actions/checkout@v3", "actions/checkout@v4", "actions/setup-python@v4", "actions/setup-python@v5")) for u in uses)
+    assert not any(u.startswith(("actions/checkout@v3", "actions/checkout@v4", "actions/setup-python@v4", "actions/setup-python@v5"))
+                   for u in uses)
     upload = next(s for s in build_steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
-    assert upload["with"]["path"] == yaml.safe_load((tmp_path / "sitegen.yml").read_text())["output_dir"]
+    assert upload["with"]["path"] == output_dir, "the output folder is what is published"
     python = [s for job in jobs.values() for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python")]
     assert python and all(s["with"]["cache"] == "pip" for s in python)
     assert jobs["deploy"]["needs"] == "build"
+
+
+def test_init_writes_a_pages_workflow_that_lints_prs_and_deploys_despite_warnings(tmp_path: Path) -> None:
+    assert sitegen("init", "--source", "sitegen @ git+https://example.org/team/sitegen@v1", cwd=tmp_path).returncode == 0
+    check_pages_workflow(tmp_path / ".github/workflows/pages.yml", yaml.safe_load((tmp_path / "sitegen.yml").read_text())["output_dir"])
     assert "sitegen @ git+https://example.org/team/sitegen@v1" in (tmp_path / "requirements-docs.txt").read_text()
+
+
+def test_this_repositorys_pages_workflow() -> None:
+    check_pages_workflow(ROOT / ".github/workflows/pages.yml", yaml.safe_load((ROOT / "sitegen.yml").read_text())["output_dir"])
 
 
 def test_init_never_overwrites(tmp_path: Path) -> None:
