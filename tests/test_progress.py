@@ -12,8 +12,10 @@ import struct
 import subprocess
 import sys
 import termios
+import time
 from pathlib import Path
 
+from sitegen.parallel import run_chunks
 from tests.helpers import write_docs
 
 DOCS = {f"area{i % 4}/doc-{i:03}.md": f"---\ncomponent: database\n---\n# Document {i}\n\n## Solution\nRestart {i}.\n"
@@ -79,3 +81,18 @@ def test_quiet_shows_no_progress(tmp_path: Path) -> None:
     assert status == 0, shown
     assert "%|" not in shown and "reading" not in shown and "settings" not in shown
     assert "no problems found" in shown
+
+
+def _after_the_first(folder: Path, chunk: int) -> bool:
+    """Chunk 0 returns at once; every other chunk waits until the first has been reported."""
+    deadline = time.monotonic() + 10
+    while chunk and not (folder / "reported").exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_each_chunk_is_reported_as_it_arrives_not_when_all_are_done(tmp_path: Path) -> None:
+    results = run_chunks(_after_the_first, tmp_path, [0, 1, 2, 3], 2, done=lambda result: (tmp_path / "reported").touch())
+    assert results == [True, True, True, True], "a bar that moves only at the end shows no progress"
