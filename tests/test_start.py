@@ -118,7 +118,7 @@ def test_new_writes_a_dated_document_from_the_template(tmp_path: Path) -> None:
 
 def test_new_from_a_pasted_traceback_fills_symptoms_and_the_error_line(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
-    pasted = TRACEBACK + "```\n"  # a stray fence in the paste must not end the code block
+    pasted = TRACEBACK + "```\nafter the stray fence\n"  # a fence in the paste must not end the code block
     result = sitegen("new", "CLI cannot import psycopg2", "--from-error", "-", cwd=tmp_path, stdin=pasted)
     assert result.returncode == 0, result.stderr
     path = Path(result.stdout.strip())
@@ -130,8 +130,10 @@ def test_new_from_a_pasted_traceback_fills_symptoms_and_the_error_line(tmp_path:
     doc = site.documents[0]
     assert doc.symptoms == ("ModuleNotFoundError: No module named 'psycopg2'",)
     assert not site.problems, site.problems
-    # Only the error rows the paste gives: the stray fence was fenced in, not read as a new block.
     assert [r.message for r in site.error_rows] == ["ModuleNotFoundError: No module named 'psycopg2'"]
+    html = site.rendered[doc.source.rel].html
+    assert html.count("<pre") == 1, "the whole paste is one code block"
+    assert html.index("<pre") < html.index("app/db.py") < html.index("after the stray fence") < html.index("</pre>")
 
 
 def test_new_without_a_content_folder_says_how_to_start(tmp_path: Path) -> None:
