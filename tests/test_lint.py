@@ -63,7 +63,7 @@ HOSTILE = (
     'date: "2024-99-99\\u001b[2J\\u001b[31m\\n::warning file=README.md,line=1::pwned\\r\\n::add-mask::x"\n'
     "---\n"
     "# Hostile\n\n"
-    "[a link](missing\u001b[31mred\u202e.md)\n"
+    "[a link](<missing\u001b[31mred\u202e.md>)\n"
 )
 
 
