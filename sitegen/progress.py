@@ -74,8 +74,8 @@ class Bars(Lines):
             columns = 0
         # A terminal that reports no width (some pseudo-terminals) would get an empty bar.
         width: dict[str, Any] = {"dynamic_ncols": True} if columns else {"ncols": 80}
-        bar: Any = tqdm(total=total, desc=f"sitegen: {name}", unit=f" {unit}s", file=self.stream, leave=False,
-                        mininterval=0.2, **width)
+        # tqdm's own defaults otherwise (redrawn at most ten times a second); TQDM_* variables tune them.
+        bar: Any = tqdm(total=total, desc=f"sitegen: {name}", unit=f" {unit}s", file=self.stream, leave=False, **width)
         return _Bar(bar)
 
 
