@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from sitegen.build import gather
+from sitegen.scaffold import install_source, requirement_from
 from tests.helpers import ROOT, make_config, write_docs
 
 TRACEBACK = """\
@@ -174,3 +175,10 @@ def test_an_empty_folder_is_a_warning_and_fails_strict(tmp_path: Path) -> None:
     assert "no problems found" not in lenient.stderr
     assert sitegen("check", "docs", "--strict", cwd=tmp_path).returncode == 1
     assert sitegen("build", "docs", "-o", "site", "--strict", cwd=tmp_path).returncode == 1
+
+
+def test_init_knows_where_sitegen_came_from_only_when_ci_can_reach_it() -> None:
+    pinned = '{"url": "https://github.com/team/sitegen", "vcs_info": {"vcs": "git", "commit_id": "0a1b2c"}}'
+    assert requirement_from(pinned) == "sitegen @ git+https://github.com/team/sitegen@0a1b2c"
+    assert requirement_from('{"url": "file:///home/me/sitegen", "dir_info": {"editable": true}}') is None
+    assert install_source() is None, "this checkout's editable install is no address for CI"
