@@ -40,9 +40,12 @@ def install_source() -> str | None:
         raw = metadata.distribution("sitegen").read_text("direct_url.json")
     except metadata.PackageNotFoundError:
         return None
-    if not raw:
-        return None
-    info = json.loads(raw)
+    return requirement_from(raw) if raw else None
+
+
+def requirement_from(direct_url: str) -> str | None:
+    """A requirement line from pip's PEP 610 record; None for a local folder or file, which CI cannot reach."""
+    info = json.loads(direct_url)
     vcs = info.get("vcs_info") or {}
     url = info.get("url", "")
     if vcs.get("vcs") == "git" and url.startswith(("https://", "ssh://", "git@")):
