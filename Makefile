@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+STAMP := $(VENV)/.site-stamp
+TEST_STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -16,8 +17,13 @@ help:
 	@echo "make bench   measure build speed, index size and search quality"
 	@echo "make clean   remove site/, the virtualenv and caches"
 
+# `make site` installs only what building needs; `make test` adds the test tools.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(TEST_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
@@ -42,10 +48,10 @@ java:
 	@command -v java >/dev/null 2>&1 || { echo "installing a Java runtime from Debian for the HTML checker"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless >/dev/null; }
 
-test: $(STAMP) browser java
+test: $(TEST_STAMP) browser java
 	SITEGEN_NO_SKIPS=1 $(PY) -m pytest -q
 
-bench: $(STAMP) browser
+bench: $(TEST_STAMP) browser
 	@# Bytecode, as pip install leaves it: a source checkout run with PYTHONDONTWRITEBYTECODE=1
 	@# would otherwise compile sitegen's modules again in every timed build.
 	$(PY) -m compileall -q sitegen

@@ -14,10 +14,10 @@ from html import escape
 from urllib.parse import quote
 from typing import Any, Mapping, Sequence
 
-from sitegen.build import Site
 from sitegen.document import Document
 from sitegen.extract import SOLUTION_TITLES
 from sitegen.group import Entry, ErrorRow
+from sitegen.site import Site
 
 DOCUMENTS_URL = "documents.html"
 NO_COMPONENT_URL = "component/_none.html"  # a slug never starts with `_`, so no component can take this page

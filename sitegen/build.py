@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -14,38 +13,16 @@ from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import discover
 from sitegen.document import Document, SourceFile
-from sitegen.group import (ErrorRow, Entry, Matrix, Taxonomy, build_error_rows, build_matrix, build_taxonomy,
-                           entries_of, variant_problems)
+from sitegen.group import build_error_rows, build_matrix, build_taxonomy, entries_of, variant_problems
 from sitegen.normalise import normalise
 from sitegen.parallel import run_chunks, split
+from sitegen.progress import plural, stage
 from sitegen.read import read_source
 from sitegen.render import RenderedDoc, Renderer, fragment_problems, links_still_resolve
+from sitegen.site import Site
 from sitegen.urls import asset_url, doc_url
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Site:
-    """Everything the writer needs, gathered before anything is written."""
-
-    config: SiteConfig
-    documents: tuple[Document, ...]
-    urls: Mapping[str, str]  # source rel -> page url
-    rendered: Mapping[str, RenderedDoc]  # source rel -> rendered body
-    entries: tuple[Entry, ...]
-    taxonomies: tuple[Taxonomy, ...]
-    error_rows: tuple[ErrorRow, ...]
-    matrix: Matrix | None
-    assets: Mapping[str, SourceFile]  # output url -> source file
-    problems: tuple[Problem, ...]
-    timings: Mapping[str, float] = field(default_factory=dict)
-    cache: Mapping[str, CachedDoc] = field(default_factory=dict)  # what the next build may reuse
-    counts: Mapping[str, int] = field(default_factory=dict)  # how much of this build was redone
-    history: Mapping[str, dt.date] = field(default_factory=dict)  # source rel -> last commit date (history.py)
-
-    def taxonomy(self, name: str) -> Taxonomy | None:
-        return next((t for t in self.taxonomies if t.name == name), None)
 
 
 def _quiet(_: str) -> None:
@@ -70,6 +47,9 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
     found = inputs.found if inputs else discover(config.content_dir, config.output_dir)
     hashes = inputs.documents if inputs else None
     problems: list[Problem] = list(found.problems)
+    if not found.documents:
+        problems.append(Problem(str(config.content_dir), None, None, "no-documents", "no .md documents in this folder; the site is empty",
+                                "check the folder given as DIR or content_dir, or write one with `sitegen new \"Title\"`"))
     cached: dict[str, CachedDoc] = {}
     todo: list[tuple[SourceFile, str | None]] = []
     for source in found.documents:
@@ -80,7 +60,10 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
             cached[source.rel] = CachedDoc(source_hash, old.document, old.problems, old.page_url, old.rendered)
         else:
             todo.append((source, source_hash))
-    for chunk_result in run_chunks(_read_chunk, (config, todo), _chunks(len(todo), config.jobs), config.jobs):
+    bar = stage(progress, "reading", len(found.documents))
+    bar.advance(len(cached))
+    for chunk_result in run_chunks(_read_chunk, (config, todo), _chunks(len(todo), config.jobs), config.jobs,
+                                   done=lambda chunk: bar.advance(len(chunk))):
         for rel, made, read_problems in chunk_result:
             if made is None:
                 problems.extend(read_problems)
@@ -89,7 +72,8 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
     # Discovery order, whichever process read which document.
     cached = {s.rel: cached[s.rel] for s in found.documents if s.rel in cached}
     documents = [c.document for c in cached.values()]
-    progress(f"read {len(documents)} documents and {len(found.assets)} assets from {config.content_dir}")
+    bar.close()
+    progress(f"read {plural(len(documents), 'document')} and {plural(len(found.assets), 'asset')} from {config.content_dir}")
     return ReadResult(documents, found.assets, problems, cached, len(todo))
 
 
@@ -132,7 +116,7 @@ def assign_urls(documents: list[Document], problems: list[Problem]) -> dict[str,
 
 
 def render_all(documents: list[Document], urls: Mapping[str, str], asset_urls: Mapping[str, str],
-               config: SiteConfig, cached: Mapping[str, CachedDoc]) -> tuple[dict[str, RenderedDoc], int]:
+               config: SiteConfig, cached: Mapping[str, CachedDoc], progress: Progress = _quiet) -> tuple[dict[str, RenderedDoc], int]:
     """Render every document whose source, page or link targets changed; in parallel when it pays."""
     doc_keys = {rel.casefold(): url for rel, url in urls.items()}
     asset_keys = {src.casefold(): url for src, url in asset_urls.items()}
@@ -147,8 +131,11 @@ def render_all(documents: list[Document], urls: Mapping[str, str], asset_urls: M
         else:
             todo.append((doc, urls[rel]))
     shared = (config.raw_html, doc_keys, asset_keys, todo)
-    for chunk_result in run_chunks(_render_chunk, shared, _chunks(len(todo), config.jobs), config.jobs):
+    bar = stage(progress, "rendering", len(todo))
+    for chunk_result in run_chunks(_render_chunk, shared, _chunks(len(todo), config.jobs), config.jobs,
+                                   done=lambda chunk: bar.advance(len(chunk))):
         rendered.update(chunk_result)
+    bar.close()
     return rendered, len(todo)
 
 
@@ -179,14 +166,14 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
     mark = time.perf_counter()
     urls = assign_urls(documents, problems)
     asset_urls = {a.rel: asset_url(a.rel) for a in read.assets}
-    rendered, rerendered = render_all(documents, urls, asset_urls, config, read.cached)
+    rendered, rerendered = render_all(documents, urls, asset_urls, config, read.cached, progress)
     anchors_by_url = {urls[rel]: r.anchors for rel, r in rendered.items()}  # `other.md#x` is checked once all are rendered
     for doc in documents:
         problems.extend(read.cached[doc.source.rel].problems)
         problems.extend(rendered[doc.source.rel].problems)
         problems.extend(fragment_problems(doc, rendered[doc.source.rel], anchors_by_url))
     timings["render"] = time.perf_counter() - mark
-    progress(f"rendered {rerendered} of {len(rendered)} documents in {timings['render']:.2f}s")
+    progress(f"rendered {rerendered:,} of {plural(len(rendered), 'document')} in {timings['render']:.2f}s")
 
     mark = time.perf_counter()
     entries = tuple(e for doc in documents for e in entries_of(doc, urls[doc.source.rel]))
@@ -255,7 +242,7 @@ def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs 
     mark = time.perf_counter()
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
-                        previous.extra.get("search", {}) if previous else None)
+                        previous.extra.get("search", {}) if previous else None, progress)
     timings = dict(site.timings)
     timings["index"] = pages.index_seconds
     timings["pages"] = time.perf_counter() - mark - pages.index_seconds
@@ -275,6 +262,7 @@ def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs 
     timings["write"] = time.perf_counter() - mark
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "
-               f"{pages.rendered} of {sum(1 for u in pages.fingerprints if u.endswith('.html'))} pages, {report.written} files written, {report.removed} removed")
+               f"{pages.rendered} of {plural(sum(1 for u in pages.fingerprints if u.endswith('.html')), 'page')}, "
+               f"{plural(report.written, 'file')} written, {report.removed} removed")
     return BuildResult(site, out, page_count, report.written, report.unchanged + len(pages.reused), report.removed,
                        time.perf_counter() - started, rebuilt, pages.rendered_pages)

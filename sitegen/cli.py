@@ -1,8 +1,10 @@
-"""Command line: `sitegen build`, `sitegen check`, `sitegen serve`."""
+"""Command line: `sitegen build`, `check`, `serve`, `init` and `new`, one `run_*` function each."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
 import textwrap
 import time
@@ -10,8 +12,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from sitegen import __version__
-from sitegen.config import CONFIG_NAME, SiteConfig, find_config, load_config
+from sitegen.arguments import config_from_args, config_source
+from sitegen.config import CONFIG_NAME, SiteConfig
 from sitegen.diagnostics import Problem, summarise
+from sitegen.progress import plural, reporter
 
 DESCRIPTION = """\
 Turn a folder of troubleshooting write-ups (Markdown, with or without YAML front matter)
@@ -24,6 +28,8 @@ examples:
   sitegen build                             use ./{CONFIG_NAME} (content_dir, output_dir, ...)
   sitegen check docs/solutions --strict     lint without writing; exit 1 on any warning
   sitegen serve docs/solutions --open       live preview on http://127.0.0.1:8000/
+  sitegen init my-kb                        start a knowledge base with a GitHub Pages workflow
+  sitegen new "Celery task runs twice"      a new document from the template
 
 Settings come from {CONFIG_NAME} (in the current folder, or --config FILE); flags override it.
 Every problem is printed as FILE:LINE:COLUMN: level: message (fix: ...).
@@ -90,35 +96,79 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--base-url", metavar="URL", help=argparse.SUPPRESS)
     serve.add_argument("--theme-dir", metavar="DIR", type=Path, help="folder searched before the theme")
     serve.add_argument("-j", "--jobs", type=int, metavar="N", help=argparse.SUPPRESS)
+    _init_parser(commands)
+    _new_parser(commands)
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> tuple[SiteConfig, list[Problem]]:
-    path = args.config if args.config else find_config(Path.cwd())
-    overrides: dict[str, Any] = {
-        "content_dir": Path(args.content_dir) if args.content_dir else None,
-        "output_dir": getattr(args, "output", None),
-        "base_url": getattr(args, "base_url", None),
-        "title": getattr(args, "title", None),
-        "theme_dir": getattr(args, "theme_dir", None),
-        "jobs": getattr(args, "jobs", None),
-    }
-    config, problems = load_config(path, overrides)
-    if args.content_dir is None and path is None and not config.content_dir.is_dir():
-        problems.append(Problem(str(config.content_dir), None, None, "config", "no content folder given and ./docs does not exist",
-                                f"run `sitegen {args.command} DIR`, or write content_dir in {CONFIG_NAME}", "error"))
-    elif not config.content_dir.is_dir():
-        problems.append(Problem(str(config.content_dir), None, None, "config", "content folder does not exist",
-                                "check the path given as DIR or content_dir", "error"))
-    return config, problems
+def _init_parser(commands: Any) -> None:
+    init = commands.add_parser("init", help="start a knowledge base: config, a docs folder, a GitHub Pages workflow",
+                               formatter_class=argparse.RawDescriptionHelpFormatter,
+                               description=textwrap.dedent(f"""\
+                                   Write into DIR (default: the current folder) a commented {CONFIG_NAME}, a docs/
+                                   folder with one example document, a GitHub Pages workflow
+                                   (.github/workflows/pages.yml: lint on pull requests, publish from main) and
+                                   the requirements-docs.txt it installs sitegen from. Nothing that exists is
+                                   overwritten."""))
+    init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="folder to start in (default: the current one)")
+    init.add_argument("--title", help="site title (default: from the folder's name)")
+    init.add_argument("--source", metavar="SPEC",
+                      help="how CI installs sitegen, e.g. 'sitegen @ git+https://github.com/you/sitegen@v0.1.0' "
+                           "(default: the git URL this sitegen was installed from, if any)")
 
 
-def report(problems: Sequence[Problem], fmt: str, show_info: bool, stream: Any) -> None:
+def _new_parser(commands: Any) -> None:
+    new = commands.add_parser("new", help="write a new document from the template; prints its path",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              description=textwrap.dedent("""\
+                                  Write a new document, dated today, into the content folder, named after its
+                                  title (`Celery task runs twice` -> celery-task-runs-twice.md), with the
+                                  template's sections to fill in. With --from-error -, paste an error message or
+                                  a whole traceback (end with Ctrl-D): its error line becomes the first symptom,
+                                  and the paste goes under Symptoms."""),
+                              epilog='example: pytest 2>&1 | tail -20 | sitegen new "Flaky session fixture" --from-error -')
+    new.add_argument("title", help="the document's title")
+    new.add_argument("--dir", dest="content_dir", metavar="DIR",
+                     help="content folder to write into (default: content_dir from the config, else ./docs)")
+    new.add_argument("-c", "--config", metavar="FILE", type=Path, help=f"config file (default: ./{CONFIG_NAME} if it exists)")
+    new.add_argument("--component", help="e.g. database, api_endpoint")
+    new.add_argument("--problem-type", help="e.g. runtime_error, config_error")
+    new.add_argument("--severity", choices=("critical", "high", "medium", "low"))
+    new.add_argument("--from-error", metavar="-", help="read a pasted error or traceback from standard input")
+    new.set_defaults(format="text", quiet=True)
+
+
+def report(problems: Sequence[Problem], fmt: str, show_info: bool, stream: Any, config: SiteConfig | None = None) -> None:
+    root = repository_root(Path.cwd()) if fmt == "github" else None
     for problem in problems:
         if problem.level == "info" and not show_info:
             continue
-        print(problem.format_github() if fmt == "github" else problem.format_text(), file=stream)
+        if fmt == "github":
+            print(problem.format_github(annotation_path(problem, config, root or Path.cwd())), file=stream)
+        else:
+            print(problem.format_text(), file=stream)
     print(summarise(problems), file=sys.stderr)
+
+
+def repository_root(start: Path) -> Path | None:
+    """The git work tree holding `start`: GitHub attaches annotations to paths relative to it."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def annotation_path(problem: Problem, config: SiteConfig | None, root: Path) -> str:
+    """A problem's file relative to `root`; document paths are relative to the content folder."""
+    path = Path(problem.path)
+    if not path.is_absolute():
+        base = Path.cwd() if problem.kind == "config" or config is None else config.content_dir
+        path = base / path
+    path = Path(os.path.normpath(path))
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
 
 
 def exit_status(problems: Sequence[Problem], strict: bool) -> int:
@@ -131,11 +181,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "init":
+        return run_init(args)
     config, config_problems = config_from_args(args)
     if config_problems:
         report(config_problems, args.format, True, sys.stderr)
         print("sitegen: fix the configuration above, then run again", file=sys.stderr)
         return 2
+    if args.command == "new":
+        return run_new(config, args)
+    reporter(args.quiet)(config_source(config))
     if args.command == "check":
         return run_check(config, args)
     if args.command == "build":
@@ -145,26 +200,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_serve(config, args)
 
 
-def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    def say(message: str) -> None:
-        if not args.quiet:
-            print(f"sitegen: {message}", file=sys.stderr, flush=True)
-
-    return say
-
-
 def run_check(config: SiteConfig, args: argparse.Namespace) -> int:
     from sitegen.build import gather
 
-    site = gather(config, _progress(args))
+    site = gather(config, reporter(args.quiet))
     kinds: dict[str, int] = {}
     for doc in site.documents:
         kinds[doc.kind] = kinds.get(doc.kind, 0) + 1
-    report(site.problems, args.format, args.show_info, sys.stdout)
+    report(site.problems, args.format, args.show_info, sys.stdout, config)
     if not args.quiet:
-        plural = {"index": "index pages", "page": "plain pages", "solution": "solutions", "template": "templates"}
-        counts = ", ".join(f"{n} {plural.get(k, k) if n != 1 else k}" for k, n in sorted(kinds.items()))
-        print(f"sitegen: checked {len(site.documents)} documents ({counts or 'none'})", file=sys.stderr)
+        names = {"index": ("index page", "index pages"), "page": ("plain page", "plain pages")}
+        counts = ", ".join(plural(n, *names.get(k, (k,))) for k, n in sorted(kinds.items()))
+        print(f"sitegen: checked {plural(len(site.documents), 'document')} ({counts or 'none'})", file=sys.stderr)
     return exit_status(site.problems, args.strict)
 
 
@@ -182,23 +229,64 @@ def run_build(config: SiteConfig, args: argparse.Namespace) -> int:
     now = stamp.snapshot(config)
     last = None if args.force else stamp.up_to_date(config, stamp.stamp_key(config, settings_key(config)), now)
     if last is not None:
-        report(last.problems, args.format, args.show_info, sys.stderr)
-        _progress(args)(f"nothing changed since the last build ({len(last.inputs)} input files checked)")
+        report(last.problems, args.format, args.show_info, sys.stderr, config)
+        reporter(args.quiet)(f"nothing changed since the last build ({plural(len(last.inputs), 'input file')} checked)")
         kept = sum(1 for rel in last.outputs if not rel.startswith((".sitegen-", stamp.CACHE_DIR)))
-        print(f"sitegen: built {last.pages} pages (0 written, {kept} unchanged, 0 removed) "
+        print(f"sitegen: built {plural(last.pages, 'page')} (0 written, {kept:,} unchanged, 0 removed) "
               f"in {time.perf_counter() - started:.2f}s", file=sys.stderr)
         print(f"sitegen: open {(config.output_dir / 'index.html').as_uri()}", file=sys.stderr)
         return exit_status(last.problems, args.strict)
     from sitegen.build import build
 
     try:
-        result = build(config, _progress(args), now)
+        result = build(config, reporter(args.quiet), now)
     except OutputError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 2
-    report(result.site.problems, args.format, args.show_info, sys.stderr)
+    report(result.site.problems, args.format, args.show_info, sys.stderr, config)
     index = result.output_dir / "index.html"
-    print(f"sitegen: built {result.pages} pages ({result.written} written, {result.unchanged} unchanged, "
-          f"{result.removed} removed) in {result.seconds:.2f}s", file=sys.stderr)
+    print(f"sitegen: built {plural(result.pages, 'page')} ({result.written:,} written, {result.unchanged:,} unchanged, "
+          f"{result.removed:,} removed) in {result.seconds:.2f}s", file=sys.stderr)
     print(f"sitegen: open {index.as_uri()}", file=sys.stderr)
     return exit_status(result.site.problems, args.strict)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from sitegen.scaffold import REQUIREMENTS, ScaffoldError, init_site
+
+    target = Path(args.dir)
+    title = args.title or f"{Path.cwd().name if args.dir == '.' else target.resolve().name} knowledge base"
+    try:
+        started = init_site(target, title, args.source, dt.date.today())
+    except (ScaffoldError, OSError) as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        return 2
+    for path in started.written:
+        print(f"sitegen: wrote {path}", file=sys.stderr)
+    if not started.source_known:
+        print(f"sitegen: note: write the line that installs sitegen into {target / REQUIREMENTS} "
+              "(a git URL or a wheel) before you push; the Pages workflow installs from it", file=sys.stderr)
+    where = "" if args.dir == "." else f"cd {args.dir} && "
+    print(f"sitegen: next: {where}sitegen serve --open   (then commit, push, and turn on Pages: "
+          "Settings -> Pages -> Source: GitHub Actions)", file=sys.stderr)
+    return 0
+
+
+def run_new(config: SiteConfig, args: argparse.Namespace) -> int:
+    from sitegen.scaffold import ScaffoldError, new_document
+
+    error_text = None
+    if args.from_error is not None:
+        if args.from_error != "-":
+            print("sitegen: error: --from-error reads standard input only: write `--from-error -` and paste, "
+                  "or pipe the error in", file=sys.stderr)
+            return 2
+        error_text = sys.stdin.read()
+    try:
+        path = new_document(config.content_dir, args.title, dt.date.today(), args.component, args.problem_type,
+                            args.severity, error_text)
+    except (ScaffoldError, OSError) as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0

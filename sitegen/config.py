@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from importlib import resources
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -13,7 +14,18 @@ from sitegen.document import FrozenMap
 from sitegen.yamlsafe import load_yaml
 
 CONFIG_NAME = "sitegen.yml"
-THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
+
+
+def _themes_dir() -> Path:
+    """The repository's top-level themes/ folder, shipped as the package data `sitegen.themes`
+    (see pyproject.toml): found the same way in an editable install and in a wheel."""
+    try:
+        return Path(str(resources.files("sitegen.themes")))
+    except ModuleNotFoundError:  # a source checkout run without installing, or installed before this mapping
+        return Path(__file__).resolve().parent.parent / "themes"
+
+
+THEMES_DIR = _themes_dir()
 
 # The suggested vocabulary of the troubleshooting template; a guide, not a wall.
 DEFAULT_VOCABULARIES: Mapping[str, tuple[str, ...]] = FrozenMap(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Literal
@@ -30,20 +31,47 @@ class Problem:
         return where
 
     def format_text(self) -> str:
+        """One line, safe to print: nothing from a document can move the cursor or start a line."""
         text = f"{self.location()}: {self.level}: {self.message} [{self.kind}]"
-        return f"{text} (fix: {self.fix})" if self.fix else text
+        return safe_line(safe_text(f"{text} (fix: {self.fix})" if self.fix else text))
 
-    def format_github(self) -> str:
-        """A GitHub Actions workflow command, so a docs repo can lint pull requests."""
+    def format_github(self, path: str | None = None) -> str:
+        """A GitHub Actions workflow command, so a docs repo can lint pull requests.
+
+        `path`: the file as the repository names it (default: as this problem names it).
+        """
         command = "error" if self.level == "error" else "warning" if self.level == "warning" else "notice"
-        props = [f"file={_escape_property(self.path)}"]
+        props = [f"file={_escape_property(safe_text(path or self.path))}"]
         if self.line is not None:
             props.append(f"line={self.line}")
         if self.column is not None:
             props.append(f"col={self.column}")
-        props.append(f"title={_escape_property(self.kind)}")
+        props.append(f"title={_escape_property(safe_text(self.kind))}")
         body = self.message + (f" Fix: {self.fix}" if self.fix else "")
-        return f"::{command} {','.join(props)}::{_escape_data(body)}"
+        return f"::{command} {','.join(props)}::{_escape_data(safe_text(body))}"
+
+
+# C0 and C1 controls (newlines, ESC of ANSI sequences, DEL), lone surrogates (a file name that is
+# not UTF-8: printing one raises), line and paragraph separators, and bidirectional overrides
+# that make a terminal show text in another order than it is.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def safe_text(text: str) -> str:
+    """Text from a document, shown on one line as written but harmless: each control character
+    becomes a visible escape (`\\n`, `\\x1b`, `\\u202e`), so no ANSI sequence reaches a terminal."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def safe_line(line: str) -> str:
+    """A line GitHub Actions never reads as a workflow command (`::warning ...::`, `::add-mask::`)."""
+    return "\\" + line if line.lstrip().startswith("::") else line
 
 
 def _escape_data(text: str) -> str:

@@ -258,7 +258,10 @@ def _enum_values(name: str, value: Any, line: int | None, rel: str, config: Site
         if vocabulary and item not in vocabulary:
             guess = difflib.get_close_matches(item, vocabulary, n=1, cutoff=0.85)
             fix = f"did you mean `{guess[0]}`?" if guess else f"kept as `{item}`; add it to `vocabulary_extra` in sitegen.yml to silence this"
-            problems.append(Problem(rel, line, None, "unknown-value", f"{name} `{item}` is not in the suggested vocabulary", fix, "info"))
+            # A near miss is most likely a typo that splits a group in two: worth a warning (and
+            # --strict's exit 1). A word far from every suggestion is a team's own: a note.
+            problems.append(Problem(rel, line, None, "unknown-value", f"{name} `{item}` is not in the suggested vocabulary", fix,
+                                    "warning" if guess else "info"))
     return folded
 
 
@@ -283,9 +286,11 @@ def _severity(value: Any, line: int | None, rel: str, problems: list[Problem], p
         first = fold(re.split(r"[\s(\-–—:,]", items[0].strip(), maxsplit=1)[0])
         if SEVERITY_ALIASES.get(first, first) in SEVERITIES:
             return SEVERITY_ALIASES.get(first, first)
+        guess = difflib.get_close_matches(mapped, SEVERITIES, n=1, cutoff=0.7)
         problems.append(Problem(rel, line, None, "unknown-value",
                                 f"severity `{items[0]}` is not one of critical, high, medium, low; kept as `{mapped}`",
-                                "use critical, high, medium or low (P0-P3 map to them)", "info"))
+                                f"did you mean `{guess[0]}`?" if guess else "use critical, high, medium or low (P0-P3 map to them)",
+                                "warning" if guess else "info"))
     return mapped
 
 

@@ -11,9 +11,10 @@ from html import escape
 import jinja2
 
 from sitegen import browse
-from sitegen.build import Site
+from sitegen.site import Site
 from sitegen.cache import Fingerprinter, digest, files_digest
 from sitegen.parallel import run_chunks, split
+from sitegen.progress import stage
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index
 from sitegen.render import pygments_css
 from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
@@ -151,7 +152,8 @@ def page_specs(site: Site) -> list[PageSpec]:
 
 def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 exists: Callable[[str], bool] = lambda url: False,
-                previous_analyses: Mapping[str, Analysis] | None = None) -> RenderedPages:
+                previous_analyses: Mapping[str, Analysis] | None = None,
+                progress: Callable[[str], None] = lambda message: None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file."""
     env = make_environment(site)
     fingerprint = Fingerprinter()
@@ -166,8 +168,11 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     job = _PagesJob(env, specs, fingerprint, common, previous, exists)
     chunks = split(range(len(specs)), site.config.jobs) if len(specs) >= PARALLEL_PAGES else [range(len(specs))]
     done: dict[str, tuple[str, bytes | None]] = {}
-    for chunk_result in run_chunks(_render_pages, job, chunks, site.config.jobs, picklable=False):
+    bar = stage(progress, "writing", len(specs), "page")
+    for chunk_result in run_chunks(_render_pages, job, chunks, site.config.jobs, picklable=False,
+                                   done=lambda result: bar.advance(len(result))):
         done.update(chunk_result)
+    bar.close()
     fingerprints = {spec.url: done[spec.url][0] for spec in specs}
     files = {spec.url: html for spec in specs if (html := done[spec.url][1]) is not None}
     reused = [spec.url for spec in specs if done[spec.url][1] is None]

@@ -29,7 +29,7 @@ def split(items: Sequence[Chunk], jobs: int) -> list[list[Chunk]]:
 
 
 def run_chunks(func: Callable[[Any, Chunk], Result], shared: Any, chunks: Sequence[Chunk], jobs: int,
-               picklable: bool = True) -> list[Result]:
+               picklable: bool = True, done: Callable[[Result], None] | None = None) -> list[Result]:
     """`[func(shared, chunk) for chunk in chunks]`, in worker processes when there are several.
 
     Workers are forked, so they inherit `shared` (a whole site, say) rather than receive a pickled
@@ -37,13 +37,14 @@ def run_chunks(func: Callable[[Any, Chunk], Result], shared: Any, chunks: Sequen
     between processes. Forking a process that runs other threads (serve: the HTTP server, the file
     watcher) can copy a lock some thread holds into the child, so there a `picklable` job goes to
     workers started from a clean forkserver, and any other job runs here, one chunk after another.
-    Results keep the order of `chunks`.
+    Results keep the order of `chunks`; `done` is told of each as it arrives (a progress bar).
     """
+    done = done or _ignore
     count = min(workers(jobs), len(chunks))
     threaded = threading.active_count() > 1
     can_fork = "fork" in multiprocessing.get_all_start_methods() and not threaded
     if count < 2 or not (can_fork or picklable):
-        return [func(shared, chunk) for chunk in chunks]
+        return [_told(func(shared, chunk), done) for chunk in chunks]
     if can_fork:
         global _INHERITED
         _INHERITED = (func, shared)
@@ -52,14 +53,23 @@ def run_chunks(func: Callable[[Any, Chunk], Result], shared: Any, chunks: Sequen
         gc.freeze()
         try:
             with multiprocessing.get_context("fork").Pool(count) as pool:
-                return pool.map(_call_inherited, chunks, chunksize=1)
+                return [_told(result, done) for result in pool.imap(_call_inherited, chunks, chunksize=1)]
         finally:
             _INHERITED = None
             gc.unfreeze()
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     # `shared` is pickled once per worker, by the initializer, rather than once per chunk.
     with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_inherit, initargs=(func, shared)) as pool:
-        return list(pool.map(_call_inherited, chunks))
+        return [_told(result, done) for result in pool.map(_call_inherited, chunks)]
+
+
+def _ignore(result: Any) -> None:
+    pass
+
+
+def _told(result: Result, done: Callable[[Result], None]) -> Result:
+    done(result)
+    return result
 
 
 def _inherit(func: Callable[[Any, Any], Any], shared: Any) -> None:

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
+from sitegen.arguments import config_from_args
 from sitegen.build import BuildResult, build
 from sitegen.config import CONFIG_NAME, SiteConfig
 from sitegen.diagnostics import Problem, summarise
 from sitegen.livereload import EVENTS_PATH, Broadcaster, State, inject, problem_payload, script_for
+from sitegen.progress import plural
 from sitegen.watch import Watcher, WatchSpec
 from sitegen.write import OutputError
 
@@ -304,7 +306,7 @@ class Preview:
         problems = result.site.problems
         self._report(problems, everything=first)
         if first:
-            line = (f"sitegen: built {result.pages} pages ({result.written} written, {result.unchanged} unchanged, "
+            line = (f"sitegen: built {plural(result.pages, 'page')} ({result.written} written, {result.unchanged} unchanged, "
                     f"{result.removed} removed) in {result.seconds:.2f}s")
         else:
             rebuilt = getattr(result, "rebuilt", "") or _written(result)
@@ -376,8 +378,6 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run_serve(config: SiteConfig, args: argparse.Namespace) -> int:
-    from sitegen.cli import config_from_args
-
     try:
         mount = normalise_mount(args.mount)
     except ValueError as exc:

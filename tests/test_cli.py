@@ -33,7 +33,7 @@ def test_build_prints_progress_and_where_to_open(tmp_path: Path) -> None:
     write_docs(tmp_path / "kb", {"a.md": "# A\n"})
     result = run("build", "kb", "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "read 1 documents" in result.stderr
+    assert "read 1 document and 0 assets" in result.stderr
     assert f"open {(tmp_path / 'out' / 'index.html').as_uri()}" in result.stderr
 
 
@@ -46,11 +46,12 @@ def test_check_writes_nothing_and_strict_fails_on_warnings(tmp_path: Path, capsy
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kb"]
 
 
-def test_github_annotations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_github_annotations(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     kb = write_docs(tmp_path / "kb", {"a.md": "---\ntitle: [unclosed\n---\n# A\n"})
+    monkeypatch.chdir(tmp_path)  # not in a repository: paths relative to the working folder
     main(["check", str(kb), "--format", "github"])
     line = capsys.readouterr().out.strip().splitlines()[0]
-    assert line.startswith("::error file=a.md,line=2,")
+    assert line.startswith("::error file=kb/a.md,line=2,")
 
 
 def test_bad_config_exits_2_and_names_the_key(tmp_path: Path) -> None:

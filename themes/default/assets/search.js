@@ -367,7 +367,7 @@
       });
       if (!results.length) dropdown.appendChild(el("p", "search-dropdown-status", "No matching documents."));
       dropdown.appendChild(listbox);
-      var all = el("a", "search-all", results.length ? "All " + results.length + " results" : "Search page");
+      var all = el("a", "search-all", results.length === 1 ? "The 1 result" : results.length ? "All " + results.length + " results" : "Search page");
       all.href = root + "search.html?q=" + encodeURIComponent(input.value);
       dropdown.appendChild(all);
       dropdown.hidden = false;
@@ -455,7 +455,7 @@
       var quoted = "“" + (text.length > 80 ? text.slice(0, 80) + "…" : text) + "”";
       if (!text) statusBox.textContent = "Type a word or paste an error message.";
       else if (!pageResults.length) statusBox.textContent = "No documents match " + quoted + ". Try fewer words or the exact error message.";
-      else if (shown.length < pageResults.length) statusBox.textContent = shown.length + " of " + pageResults.length + " results for " + quoted + " (filtered).";
+      else if (shown.length < pageResults.length) statusBox.textContent = shown.length + " of " + pageResults.length + (pageResults.length === 1 ? " result" : " results") + " for " + quoted + " (filtered).";
       else statusBox.textContent = pageResults.length + (pageResults.length === 1 ? " result" : " results") + " for " + quoted + ".";
     }
 

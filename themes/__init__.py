@@ -1,0 +1,1 @@
+"""The default theme: templates and assets, shipped inside sitegen as the package data `sitegen.themes`."""
