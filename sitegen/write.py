@@ -11,6 +11,7 @@ output (in the build's state folder), so the published folder holds the site and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
@@ -77,19 +78,30 @@ def _check_rel(rel: str) -> None:
         raise OutputError(f"refusing to write outside the output folder: {rel!r}")
 
 
+def temp_name(path: Path) -> Path:
+    """The temporary file `atomic_write` writes `path` through: one known name, so what a killed
+    build left behind is recognised (from the record of what sitegen writes) and removed."""
+    return path.with_name(f".{path.name}.sitegen-tmp")
+
+
 def atomic_write(path: Path, data: bytes) -> bool:
-    """Write bytes via a temporary file and `os.replace`; return False when the file already held them."""
+    """Write bytes via a temporary file and `os.replace`; return False when the file already held them.
+
+    Callers hold the output's lock, so no other sitegen writes the same temporary name meanwhile.
+    """
     if _same_bytes(path, data):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    tmp = temp_name(path)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return True
 
@@ -340,6 +352,11 @@ def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], prev
     """
     out.mkdir(parents=True, exist_ok=True)
     produced = set(files) | reuse
+    if not _record_complete(record):
+        # A build died here mid-write: remove the temporary files it may have left (the names are ours).
+        for rel in previous:
+            with contextlib.suppress(OSError, OutputError):
+                temp_name(safe_join(out, rel)).unlink(missing_ok=True)
     _save_record(record, out, previous | produced, [_identity(out)], complete=False)
     written = unchanged = 0
     for rel in sorted(files):
