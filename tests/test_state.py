@@ -27,7 +27,7 @@ DOCS = {
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
 def test_the_published_folder_holds_the_site_and_nothing_else(tmp_path: Path) -> None:
@@ -209,10 +209,12 @@ def test_the_lock_file_never_follows_a_symlink(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / ".out.sitegen-lock").symlink_to(victim)
-    assert main(["build", str(content), "-o", str(shared / "out"), "-q"]) == 2
+    run = cli("build", str(content), "-o", str(shared / "out"), "-q", cwd=tmp_path)  # (a timeout, not a hang, if broken)
+    assert run.returncode == 2 and "is a symbolic link" in run.stderr, run.stderr
     assert victim.read_text() == "IMPORTANT DATA"
     os.link(victim, shared / ".hard.sitegen-lock")  # a hard link is refused too
-    assert main(["build", str(content), "-o", str(shared / "hard"), "-q"]) == 2
+    run = cli("build", str(content), "-o", str(shared / "hard"), "-q", cwd=tmp_path)
+    assert run.returncode == 2 and "not a plain file" in run.stderr, run.stderr
     assert victim.read_text() == "IMPORTANT DATA"
 
 
