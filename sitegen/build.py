@@ -20,6 +20,7 @@ from sitegen.normalise import normalise
 from sitegen.parallel import run_chunks, split
 from sitegen.read import read_source
 from sitegen.render import RenderedDoc, Renderer, fragment_problems, links_still_resolve
+from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.urls import asset_url, doc_url
 
 Progress = Callable[[str], None]
@@ -178,7 +179,8 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
 
     mark = time.perf_counter()
     urls = assign_urls(documents, problems)
-    asset_urls = {a.rel: asset_url(a.rel) for a in read.assets}
+    assets = screen_assets(read.assets, problems)
+    asset_urls = {a.rel: asset_url(a.rel) for a in assets}
     rendered, rerendered = render_all(documents, urls, asset_urls, config, read.cached)
     anchors_by_url = {urls[rel]: r.anchors for rel, r in rendered.items()}  # `other.md#x` is checked once all are rendered
     for doc in documents:
@@ -209,13 +211,30 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
         taxonomies=taxonomies,
         error_rows=error_rows,
         matrix=matrix,
-        assets={asset_urls[a.rel]: a for a in read.assets},
+        assets={asset_urls[a.rel]: a for a in assets},
         problems=tuple(sorted(set(problems), key=_problem_order)),
         timings=timings,
         cache=cache,
         counts={"reread": read.reread, "rerendered": rerendered},
         history=inputs.history if inputs else {},
     )
+
+
+def screen_assets(assets: Sequence[SourceFile], problems: list[Problem]) -> tuple[SourceFile, ...]:
+    """Leave out, with a warning, each SVG that cannot be published safely (see sitegen/svg.py)."""
+    kept = []
+    for asset in assets:
+        if asset.rel.lower().endswith(".svg"):
+            try:
+                sanitise_svg(asset.path.read_bytes())
+            except UnsafeSvg as exc:
+                problems.append(Problem(asset.rel, None, None, "unsafe-svg", f"SVG left out of the site: {exc}",
+                                        "save it again without a DOCTYPE's entities, or export it as PNG", "warning"))
+                continue
+            except OSError:
+                pass  # unreadable: the writer skips it, as it does any unreadable asset
+        kept.append(asset)
+    return tuple(kept)
 
 
 def _problem_order(p: Problem) -> tuple:
