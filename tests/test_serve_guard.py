@@ -62,7 +62,8 @@ def test_the_host_given_with_host_is_answered(tmp_path: Path) -> None:
 
 
 def test_an_idle_connection_is_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serve._Handler, "timeout", 0.5)
+    assert serve._Handler.timeout is not None and 0 < serve._Handler.timeout <= 60  # the default bounds it
+    monkeypatch.setattr(serve._Handler, "timeout", 0.5)  # and the bound is what closes it (shorter, for the test)
     (tmp_path / "index.html").write_text("x")
     running = Server(tmp_path).start()
     try:

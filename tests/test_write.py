@@ -225,3 +225,15 @@ def test_a_file_added_by_the_user_during_the_build_is_not_lost(tmp_path: Path, m
     write_output(out, {"index.html": b"v2"})
     assert (out / "late.txt").read_text() == "added while building"
     assert leftovers(out) == []
+
+
+def test_an_in_place_write_cut_short_leaves_no_temporary_file_after_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(write, "_can_stage", lambda out: False)
+    out = tmp_path / "site"
+    write_output(out, SITE)
+    # What a build killed inside atomic_write leaves: an unfinished record and a temporary file.
+    record = json.loads(default_record(out).read_text())
+    default_record(out).write_text(json.dumps({**record, "complete": False}))
+    write.temp_name(out / "docs/a.html").write_bytes(b"half a page")
+    write_output(out, {**SITE, "index.html": b"v2"})
+    assert tree(out) == {**SITE, "index.html": b"v2"}
