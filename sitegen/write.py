@@ -53,7 +53,10 @@ def check_output_dir(output_dir: Path, content_dir: Path, record: Path | None = 
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path {out} exists and is not a folder")
     state = record.parent.resolve()
-    if out == state or out in state.parents or content in state.parents:
+    # Inside the content folder it would be read as content, unless hidden (discovery skips those).
+    visible_in_content = content in state.parents and not any(
+        part.startswith(".") for part in state.relative_to(content).parts)
+    if out == state or out in state.parents or visible_in_content:
         raise OutputError(f"the cache folder {state.parent} is inside the {'output' if out in state.parents else 'content'} "
                           "folder; set `cache_dir` in sitegen.yml to a folder outside both")
     if out.is_dir() and previous_files(out, record) is None and any(out.iterdir()):

@@ -61,6 +61,13 @@ def test_a_cache_folder_inside_the_output_is_refused(tmp_path: Path) -> None:
         build(make_config(content, tmp_path / "site", cache_dir=tmp_path / "site" / "cache"))
 
 
+def test_a_visible_cache_folder_inside_the_content_is_refused(tmp_path: Path) -> None:
+    content = write_docs(tmp_path / "docs", DOCS)
+    with pytest.raises(OutputError, match="cache folder .* is inside the content folder"):
+        build(make_config(content, tmp_path / "site", cache_dir=content / "cache"))  # its files would be published
+    build(make_config(content, tmp_path / "site", cache_dir=content / ".cache"))  # hidden: never read as content
+
+
 PLANTED = f"""\
 import os, pickle
 class Evil:
