@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from sitegen import stamp
-from sitegen.cache import STATE_FILE, BuildState, CachedDoc, dump_state, load_state, settings_key
+from sitegen.cache import BuildState, CachedDoc, load_state, save_state, settings_key, state_folder, unsettle
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import discover
@@ -20,6 +20,7 @@ from sitegen.progress import plural, stage
 from sitegen.read import read_source
 from sitegen.render import RenderedDoc, Renderer, fragment_problems, links_still_resolve
 from sitegen.site import Site
+from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.urls import asset_url, doc_url
 
 Progress = Callable[[str], None]
@@ -165,7 +166,8 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
 
     mark = time.perf_counter()
     urls = assign_urls(documents, problems)
-    asset_urls = {a.rel: asset_url(a.rel) for a in read.assets}
+    assets = screen_assets(read.assets, problems)
+    asset_urls = {a.rel: asset_url(a.rel) for a in assets}
     rendered, rerendered = render_all(documents, urls, asset_urls, config, read.cached, progress)
     anchors_by_url = {urls[rel]: r.anchors for rel, r in rendered.items()}  # `other.md#x` is checked once all are rendered
     for doc in documents:
@@ -196,13 +198,30 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
         taxonomies=taxonomies,
         error_rows=error_rows,
         matrix=matrix,
-        assets={asset_urls[a.rel]: a for a in read.assets},
+        assets={asset_urls[a.rel]: a for a in assets},
         problems=tuple(sorted(set(problems), key=_problem_order)),
         timings=timings,
         cache=cache,
         counts={"reread": read.reread, "rerendered": rerendered},
         history=inputs.history if inputs else {},
     )
+
+
+def screen_assets(assets: Sequence[SourceFile], problems: list[Problem]) -> tuple[SourceFile, ...]:
+    """Leave out, with a warning, each SVG that cannot be published safely (see sitegen/svg.py)."""
+    kept = []
+    for asset in assets:
+        if asset.rel.lower().endswith(".svg"):
+            try:
+                sanitise_svg(asset.path.read_bytes())
+            except UnsafeSvg as exc:
+                problems.append(Problem(asset.rel, None, None, "unsafe-svg", f"SVG left out of the site: {exc}",
+                                        "save it again without a DOCTYPE's entities, or export it as PNG", "warning"))
+                continue
+            except OSError:
+                pass  # unreadable: the writer skips it, as it does any unreadable asset
+        kept.append(asset)
+    return tuple(kept)
 
 
 def _problem_order(p: Problem) -> tuple:
@@ -222,22 +241,43 @@ class BuildResult:
     rendered_pages: tuple[str, ...] = ()  # the pages whose templates were rendered this time
 
 
-def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs | None = None) -> BuildResult:
+def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs | None = None,
+          locked: bool = False) -> BuildResult:
     """Gather the whole site, then write it; raises OutputError before anything is written if unsafe.
 
-    A build state kept in the output folder lets a repeated build redo only what changed; the
-    result is byte-identical to a clean build of the same input.
+    The output's lock is held from before the inputs are read until the state is saved (the caller
+    may hold it already: `locked`), so two builds never interleave. A build state kept in the cache
+    folder lets a repeated build redo only what changed; the result is byte-identical to a clean
+    build of the same input.
     """
+    from sitegen.folders import OutputLock
+
+    if locked:
+        return _build(config, progress, inputs)
+    check_output(config)
+    with OutputLock(config.output_dir.resolve()):
+        return _build(config, progress, inputs)
+
+
+def check_output(config: SiteConfig) -> None:
+    """Raise OutputError when writing the site into its output folder could lose anything."""
+    from sitegen.write import RECORD, check_output_dir
+
+    check_output_dir(config.output_dir, config.content_dir, state_folder(config) / RECORD)
+
+
+def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None) -> BuildResult:
     from sitegen.pages import render_site  # the writer side imports Jinja; `check` does not need it
-    from sitegen.write import MANIFEST, check_output_dir, write_output
+    from sitegen.write import RECORD, write_output
 
     started = time.perf_counter()
-    check_output_dir(config.output_dir, config.content_dir)
+    check_output(config)
+    folder = state_folder(config)
     # Hashed before anything is read (here, or by the caller's up-to-date check): what changes
     # after that, the next build sees.
     inputs = inputs or stamp.snapshot(config)
     key = settings_key(config)
-    previous = load_state(config.output_dir, key)
+    previous = load_state(folder, key)
     site = gather(config, progress, previous, inputs)
     mark = time.perf_counter()
     out = config.output_dir
@@ -249,16 +289,15 @@ def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs 
     state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses})
     files = dict(pages.files)
     reused = list(pages.reused)
-    # Pickled bytes of equal states can differ (object sharing), so compare values before rewriting.
-    if previous is not None and previous == state and (out / STATE_FILE).is_file():
-        reused.append(STATE_FILE)
-    else:
-        files[STATE_FILE] = dump_state(state)
     mark = time.perf_counter()
-    stamp.forget(out)
-    report = write_output(out, files, reused)
+    # From here until the state is saved, neither stamp nor state vouches for the output: a build
+    # killed or failed in between is followed by a full one.
+    stamp.forget(folder)
+    unsettle(folder)
+    report = write_output(out, files, reused, folder / RECORD)
+    save_state(folder, state, previous)
     page_count = sum(1 for name in [*files, *pages.reused] if name.endswith(".html"))
-    stamp.save(out, stamp.stamp_key(config, key), inputs, [*files, *reused, MANIFEST], site.problems, page_count)
+    stamp.save(folder, out, stamp.stamp_key(config, key), inputs, [*files, *reused], site.problems, page_count)
     timings["write"] = time.perf_counter() - mark
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "

@@ -1,4 +1,4 @@
-"""What the last build knew, kept in the output folder, so the next build redoes only what changed.
+"""What the last build knew, kept in a cache folder outside the site, so the next build redoes only what changed.
 
 Staleness is decided by content hashes (of sources, templates, config and sitegen's own code), never
 by modification times: a `git checkout` that restores an old file with a new mtime costs nothing,
@@ -10,21 +10,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import pickle
+import os
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import sitegen
-from sitegen.config import SiteConfig
+from sitegen.config import CACHE_NAME, SiteConfig
 from sitegen.diagnostics import Problem
-from sitegen.document import Document
-from sitegen.render import RENDERER, RenderedDoc
+from sitegen.document import Document, ProblemSection, QuickReferenceRow, SourceFile
+from sitegen.folders import state_folder_for
+from sitegen.jsoncodec import Codec
+from sitegen.render import RENDERER, Heading, RenderedDoc
+from sitegen.search import Analysis, FieldTerms
 
-CACHE_DIR = ".sitegen-cache"
-STATE_FILE = f"{CACHE_DIR}/state.pickle"
-_FORMAT = 1
+CACHE_DIR = CACHE_NAME  # the default cache folder, beside the config file (or beside the output folder)
+STATE_DB = "state.sqlite"
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,11 @@ class BuildState:
     docs: Mapping[str, CachedDoc] = field(default_factory=dict)  # source rel -> what was made of it
     pages: Mapping[str, str] = field(default_factory=dict)  # output path -> fingerprint of its inputs
     extra: Mapping[str, Any] = field(default_factory=dict)  # other stages' caches, e.g. search analysis
+
+
+# Every class the state may hold; loading rebuilds these and nothing else (see jsoncodec).
+STATE_CODEC = Codec([CachedDoc, Document, SourceFile, ProblemSection, QuickReferenceRow, Problem, RenderedDoc,
+                     Heading, Analysis, FieldTerms])
 
 
 def digest(data: bytes) -> str:
@@ -81,20 +90,125 @@ def settings_key(config: SiteConfig) -> str:
                      config.max_file_bytes, config.taxonomies, RENDERER)
 
 
-def load_state(output_dir: Path, key: str) -> BuildState | None:
-    """The last build's state, or None when there is none or it was made under other code or settings."""
+def state_folder(config: SiteConfig) -> Path:
+    """Where the build state of this output folder lives: in the cache folder, never in the site.
+
+    One sub-folder per output folder (by its resolved path), so two sites built from one project
+    keep apart, and a site published from its output folder carries nothing but itself.
+    """
+    return state_folder_for(config.output_dir, config.cache_dir)
+
+
+def _key(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")  # file names that are not UTF-8 keep their lone surrogates
+
+
+def _text(key: bytes) -> str:
+    return key.decode("utf-8", "surrogatepass")
+
+
+def _connect(folder: Path) -> sqlite3.Connection:
+    folder.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(folder / STATE_DB, isolation_level=None)
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript("""
+        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS docs (rel BLOB PRIMARY KEY, data TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS pages (url BLOB PRIMARY KEY, fp TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS analyses (key BLOB PRIMARY KEY, data TEXT NOT NULL);
+    """)
+    return db
+
+
+def load_state(folder: Path, key: str) -> BuildState | None:
+    """The last build's state, or None when there is none, it does not parse, a build that wrote
+    after it did not finish, or it was made under other code or settings.
+
+    Loading is SQLite and JSON: nothing in the file can make it run code.
+    """
+    path = folder / STATE_DB
+    if not path.is_file():
+        return None
     try:
-        with open(output_dir / STATE_FILE, "rb") as handle:
-            state = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT name, value FROM meta"))
+            if meta.get("format") != str(_FORMAT) or meta.get("key") != key or meta.get("settled") != "1":
+                return None
+            docs = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT rel, data FROM docs")}
+            pages = {_text(k): str(v) for k, v in db.execute("SELECT url, fp FROM pages")}
+            analyses = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT key, data FROM analyses")}
+        finally:
+            db.close()
+    except (sqlite3.Error, ValueError, TypeError, UnicodeDecodeError, OSError):
         return None
-    if not isinstance(state, BuildState) or state.key != key:
+    if not all(isinstance(d, CachedDoc) for d in docs.values()) or not all(isinstance(a, Analysis) for a in analyses.values()):
         return None
-    return state
+    return BuildState(key, docs, pages, {"search": analyses})
 
 
-def dump_state(state: BuildState) -> bytes:
-    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+def unsettle(folder: Path) -> None:
+    """Called before a build writes: until `save_state` finishes, the state vouches for no output.
+
+    A build killed or failed while writing (in place, file by file, or between the swap and the
+    save) thus leaves a state the next build ignores: it rebuilds everything and writes exactly a
+    clean build's bytes, instead of reusing pages the dead build may never have written.
+    """
+    if (folder / STATE_DB).is_file():
+        try:
+            db = _connect(folder)
+            try:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('settled', '0')")
+            finally:
+                db.close()
+        except sqlite3.Error:
+            (folder / STATE_DB).unlink(missing_ok=True)
+
+
+def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> None:
+    """Record `state`, writing only the rows that differ from `previous` (the state this build loaded).
+
+    A one-document edit of a 10,000-document site so rewrites a handful of rows, not the whole state.
+    """
+    try:
+        db = _connect(folder)
+    except sqlite3.DatabaseError:  # not a database (damaged, or planted): start afresh
+        (folder / STATE_DB).unlink(missing_ok=True)
+        db = _connect(folder)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        old_docs = previous.docs if previous else {}
+        old_pages = previous.pages if previous else {}
+        old_analyses = previous.extra.get("search", {}) if previous else {}
+        new_analyses = state.extra.get("search", {})
+        if previous is None:
+            db.execute("DELETE FROM docs")
+            db.execute("DELETE FROM pages")
+            db.execute("DELETE FROM analyses")
+        db.executemany("DELETE FROM docs WHERE rel = ?", [(_key(r),) for r in old_docs if r not in state.docs])
+        db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
+                       [(_key(r), STATE_CODEC.dumps(d)) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)])
+        db.executemany("DELETE FROM pages WHERE url = ?", [(_key(u),) for u in old_pages if u not in state.pages])
+        db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
+                       [(_key(u), fp) for u, fp in state.pages.items() if old_pages.get(u) != fp])
+        db.executemany("DELETE FROM analyses WHERE key = ?", [(_key(k),) for k in old_analyses if k not in new_analyses])
+        db.executemany("INSERT OR REPLACE INTO analyses VALUES (?, ?)",
+                       [(_key(k), STATE_CODEC.dumps(a)) for k, a in new_analyses.items() if old_analyses.get(k) is not a])
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                       [("format", str(_FORMAT)), ("key", state.key), ("settled", "1")])
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    finally:
+        db.close()
+
+
+def _same_doc(old: CachedDoc | None, new: CachedDoc) -> bool:
+    # Unchanged documents reach the new state as the very objects loaded: identity, not a deep compare.
+    return (old is not None and old.document is new.document and old.rendered is new.rendered
+            and old.source_hash == new.source_hash and old.page_url == new.page_url and old.problems == new.problems)
 
 
 _LISTED_FIELDS = tuple(f.name for f in dataclasses.fields(Document) if f.name != "body")

@@ -217,32 +217,34 @@ def run_check(config: SiteConfig, args: argparse.Namespace) -> int:
 
 def run_build(config: SiteConfig, args: argparse.Namespace) -> int:
     from sitegen import stamp
-    from sitegen.cache import settings_key
-    from sitegen.write import OutputError, check_output_dir
+    from sitegen.build import build, check_output
+    from sitegen.cache import settings_key, state_folder
+    from sitegen.folders import OutputLock
+    from sitegen.write import OutputError
 
     started = time.perf_counter()
     try:
-        check_output_dir(config.output_dir, config.content_dir)
+        check_output(config)
+        # Held from before the inputs are hashed until the state is saved: no other build interleaves.
+        with OutputLock(config.output_dir.resolve()):
+            now = stamp.snapshot(config)
+            key = stamp.stamp_key(config, settings_key(config))
+            last = None if args.force else stamp.up_to_date(config, state_folder(config), key, now)
+            result = None if last is not None else build(config, reporter(args.quiet), now, locked=True)
     except OutputError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 2
-    now = stamp.snapshot(config)
-    last = None if args.force else stamp.up_to_date(config, stamp.stamp_key(config, settings_key(config)), now)
+    except OSError as exc:
+        print(f"sitegen: error: {write_error(exc, config.output_dir)}", file=sys.stderr)
+        return 2
     if last is not None:
         report(last.problems, args.format, args.show_info, sys.stderr, config)
         reporter(args.quiet)(f"nothing changed since the last build ({plural(len(last.inputs), 'input file')} checked)")
-        kept = sum(1 for rel in last.outputs if not rel.startswith((".sitegen-", stamp.CACHE_DIR)))
-        print(f"sitegen: built {plural(last.pages, 'page')} (0 written, {kept:,} unchanged, 0 removed) "
+        print(f"sitegen: built {plural(last.pages, 'page')} (0 written, {len(last.outputs):,} unchanged, 0 removed) "
               f"in {time.perf_counter() - started:.2f}s", file=sys.stderr)
         print(f"sitegen: open {(config.output_dir / 'index.html').as_uri()}", file=sys.stderr)
         return exit_status(last.problems, args.strict)
-    from sitegen.build import build
-
-    try:
-        result = build(config, reporter(args.quiet), now)
-    except OutputError as exc:
-        print(f"sitegen: error: {exc}", file=sys.stderr)
-        return 2
+    assert result is not None
     report(result.site.problems, args.format, args.show_info, sys.stderr, config)
     index = result.output_dir / "index.html"
     print(f"sitegen: built {plural(result.pages, 'page')} ({result.written:,} written, {result.unchanged:,} unchanged, "
@@ -290,3 +292,19 @@ def run_new(config: SiteConfig, args: argparse.Namespace) -> int:
         return 2
     print(path)
     return 0
+
+
+def write_error(exc: OSError, output_dir: Path) -> str:
+    """One line for a failed write or read of the output: what, where, and what to do."""
+    import errno
+
+    where = exc.filename or output_dir
+    fixes = {
+        errno.ENOSPC: "free some space on that disk and build again",
+        errno.EDQUOT: "free some space (your disk quota is full) and build again",
+        errno.EROFS: "that filesystem is read-only: choose another output folder (-o)",
+        errno.EACCES: "you may not write there: fix its permissions or choose another output folder (-o)",
+        errno.EPERM: "you may not write there: fix its permissions or choose another output folder (-o)",
+    }
+    fix = fixes.get(exc.errno or 0, "fix the cause and build again")
+    return f"cannot write {where}: {exc.strerror or exc}; {fix}; the next build that succeeds writes the whole site"

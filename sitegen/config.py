@@ -15,6 +15,8 @@ from sitegen.yamlsafe import load_yaml
 
 CONFIG_NAME = "sitegen.yml"
 
+CACHE_NAME = ".sitegen-cache"
+
 
 def _themes_dir() -> Path:
     """The repository's top-level themes/ folder, shipped as the package data `sitegen.themes`
@@ -83,6 +85,9 @@ class SiteConfig:
     repo_url: str = ""  # e.g. https://github.com/org/kb: "Edit this page" and "View source" links
     edit_uri: str = ""  # from repo_url to the content folder, e.g. `edit/main/docs/`; see README
     last_updated: bool = True  # "Last updated" from git history (one `git log`), else the front-matter date
+    # The build state and the record of what sitegen wrote: outside the site, so it publishes nothing else.
+    # None: `.sitegen-cache/` beside the config file, or without one beside the output folder.
+    cache_dir: Path | None = None
     config_path: Path | None = None
 
     def theme_dirs(self) -> tuple[Path, ...]:
@@ -151,6 +156,7 @@ def _resolve_paths(config: SiteConfig, base: Path, overrides: Mapping[str, Any])
         content_dir=resolve("content_dir", config.content_dir) or config.content_dir,
         output_dir=resolve("output_dir", config.output_dir) or config.output_dir,
         theme_dir=resolve("theme_dir", config.theme_dir),
+        cache_dir=resolve("cache_dir", config.cache_dir or (Path(CACHE_NAME) if config.config_path else None)),
     )
 
 
@@ -172,7 +178,7 @@ def _validate(raw: Mapping[str, Any], key_lines: Mapping[str, int], shown: str, 
                 report(key, f"`{key}` must be text, got {type(value).__name__}", f"write `{key}: \"...\"`")
             else:
                 values[key] = value.strip()
-        elif key in ("content_dir", "output_dir", "theme_dir"):
+        elif key in ("content_dir", "output_dir", "theme_dir", "cache_dir"):
             if not isinstance(value, str) or not value.strip():
                 report(key, f"`{key}` must be a folder path", f"write `{key}: path/to/folder`")
             else:

@@ -54,6 +54,9 @@ def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
             continue
         seen_dirs.add(real)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_site", "__pycache__", "node_modules")))
+        for name in [d for d in dirnames if not _is_utf8(d)]:
+            dirnames.remove(name)
+            problems.append(_bad_name(f"{rel_dir}/{name}" if rel_dir != "." else name, "folder"))
         for name in sorted(filenames):
             if name.startswith((".", "~")) or name.endswith(("~", ".swp", ".tmp")):
                 continue
@@ -61,6 +64,9 @@ def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
             rel = f"{rel_dir}/{name}" if rel_dir != "." else name
             lower = name.lower()
             if not lower.endswith(MARKDOWN_SUFFIXES + ASSET_SUFFIXES):
+                continue
+            if not _is_utf8(name):
+                problems.append(_bad_name(rel, "file"))
                 continue
             if path.is_symlink():
                 try:
@@ -78,6 +84,23 @@ def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
             source = SourceFile(path, rel)
             (documents if lower.endswith(MARKDOWN_SUFFIXES) else assets).append(source)
     return Discovered(tuple(documents), tuple(assets), tuple(problems))
+
+
+def _is_utf8(name: str) -> bool:
+    """False for a name whose bytes are not UTF-8 (Python holds those as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _bad_name(rel: str, what: str) -> Problem:
+    # No page address, link or log line can carry bytes that are not UTF-8: skip it, and name it
+    # with those bytes escaped (caf\xe9.md), so printing the problem cannot fail either.
+    shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return Problem(shown, None, None, "file-name", f"{what} name is not valid UTF-8; skipped",
+                   "rename it (e.g. `convmv -f latin1 -t utf8`), then build again", "error")
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -334,7 +334,10 @@ def _date(value: Any, line: int | None, rel: str, problems: list[Problem], place
         if PLACEHOLDER.search(str(value)) or "YYYY" in str(value).upper():
             placeholders["date"] = line
         elif fold(str(value)) not in NO_VALUE:
-            problems.append(Problem(rel, line, None, "bad-date", f"cannot read date `{value}`", "write dates as YYYY-MM-DD"))
+            no_such_day = re.fullmatch(r"\d{4}-\d\d-\d\d", str(value).strip()) is not None
+            problems.append(Problem(rel, line, None, "bad-date",
+                                    f"date `{value}` names no day of the calendar" if no_such_day else f"cannot read date `{value}`",
+                                    "check the month and day" if no_such_day else "write dates as YYYY-MM-DD"))
     return date_from_name(rel)
 
 

@@ -17,6 +17,7 @@ from sitegen.parallel import run_chunks, split
 from sitegen.progress import stage
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index
 from sitegen.render import pygments_css
+from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
 from sitegen.urls import errors_url, group_url, relative_url, root_of, slugify
 
@@ -192,8 +193,10 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     files.update(_theme_assets(site))
     for url, source in site.assets.items():
         try:
-            files[url] = source.path.read_bytes()
-        except OSError:
+            data = source.path.read_bytes()
+            # An SVG is a document of the site's origin: published only without script (sitegen/svg.py).
+            files[url] = sanitise_svg(data) if url.lower().endswith(".svg") else data
+        except (OSError, UnsafeSvg):
             continue
     files[".nojekyll"] = b""
     files[browse.KB_JSON] = browse.kb_json(site)

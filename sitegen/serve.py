@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import ipaddress
 import mimetypes
 import os
 import queue
@@ -69,11 +70,27 @@ class _HTTPServer(ThreadingHTTPServer):
         self.site_root = root
         self.mount = mount
         self.events = events
+        self.bound_host = str(address[0]).strip("[]").lower()
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     server_version = "sitegen"
+    timeout = 20  # seconds: an idle connection gives its thread back (the event stream writes every 15 s)
+
+    def _host_allowed(self) -> bool:
+        """Refuse a Host a page of another site could send through DNS rebinding (evil.example -> 127.0.0.1)."""
+        host = (self.headers.get("Host") or "").strip().lower()
+        if not host:
+            return True  # HTTP/1.0 without Host: not a browser, so not a rebinding attack
+        name = host[1:host.index("]")] if host.startswith("[") and "]" in host else host.rsplit(":", 1)[0]
+        if name == "localhost" or name.endswith(".localhost") or name == self.server.bound_host:
+            return True
+        try:
+            ipaddress.ip_address(name)
+            return True  # an address typed by the user: no name for an attacker to rebind
+        except ValueError:
+            return False
 
     def do_GET(self) -> None:
         self._respond(head=False)
@@ -85,6 +102,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # one line per rebuild is the terminal's budget; a line per request would bury it
 
     def _respond(self, head: bool) -> None:
+        if not self._host_allowed():
+            body = b"This preview answers only to localhost, an IP address, or the --host it was given.\n"
+            return self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain; charset=utf-8", body, head)
         url = urlsplit(self.path)
         path = unquote(url.path)
         if path == EVENTS_PATH and not head:
@@ -94,10 +114,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._redirect(quote(mount))
         if not path.startswith(mount):
             return self._not_found(head, f"This preview serves the site under {mount}")
-        target = self._resolve(path[len(mount):])
+        try:
+            target = self._resolve(path[len(mount):])
+            is_dir = target is not None and target.is_dir()
+        except (OSError, ValueError):  # a name too long for the filesystem, say: no such page
+            target = None
         if target is None:
             return self._not_found(head, "No such page in the built site.")
-        if target.is_dir():
+        if is_dir:
             if not url.path.endswith("/"):
                 return self._redirect(url.path + "/" + (f"?{url.query}" if url.query else ""))
             target = target / "index.html"

@@ -13,21 +13,21 @@ whether another build or a person has touched them since.
 
 from __future__ import annotations
 
-import pickle
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
-from sitegen.cache import CACHE_DIR, digest
+from sitegen.cache import digest
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import Discovered, discover
 from sitegen.history import last_changed
+from sitegen.jsoncodec import Codec
 from sitegen.write import atomic_write
 
-STAMP_FILE = f"{CACHE_DIR}/stamp.pickle"
-_FORMAT = 2
+STAMP_FILE = "stamp.json"  # in the build's state folder (cache.state_folder), never in the site
+_FORMAT = 3
 
 FileStat = tuple[int, int, int]  # size, mtime in ns, inode
 
@@ -93,26 +93,29 @@ def _size_mark(path: Path) -> str:
         return "unreadable"
 
 
-def save(output_dir: Path, key: str, inputs: Inputs, outputs: list[str], problems: tuple[Problem, ...], pages: int) -> None:
+_CODEC = Codec([Stamp, Problem])
+
+
+def save(folder: Path, output_dir: Path, key: str, inputs: Inputs, outputs: list[str], problems: tuple[Problem, ...],
+         pages: int) -> None:
     stamp = Stamp(_FORMAT, key, dict(inputs.files), {rel: _stat(output_dir / rel) for rel in outputs}, problems, pages)
-    atomic_write(output_dir / STAMP_FILE, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL))
+    atomic_write(folder / STAMP_FILE, _CODEC.dumps(stamp).encode("ascii"))
 
 
-def forget(output_dir: Path) -> None:
+def forget(folder: Path) -> None:
     """Called before a build writes: if it fails half-way, no stamp may vouch for the output."""
-    (output_dir / STAMP_FILE).unlink(missing_ok=True)
+    (folder / STAMP_FILE).unlink(missing_ok=True)
 
 
-def up_to_date(config: SiteConfig, key: str, now: Inputs) -> Stamp | None:
-    """The last build's stamp when no input (as `now` found them) or output changed since; None when
-    a build is needed."""
+def up_to_date(config: SiteConfig, folder: Path, key: str, now: Inputs) -> Stamp | None:
+    """The last build's stamp (kept in `folder`) when no input (as `now` found them) or output changed
+    since; None when a build is needed, or the stamp does not parse."""
     out = config.output_dir
     try:
-        with open(out / STAMP_FILE, "rb") as handle:
-            stamp = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        stamp = _CODEC.loads((folder / STAMP_FILE).read_bytes())
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
         return None
-    if not isinstance(stamp, Stamp) or stamp.format != _FORMAT or stamp.key != key:
+    if not isinstance(stamp, Stamp) or stamp.format != _FORMAT or stamp.key != key or not isinstance(stamp.outputs, dict):
         return None
     if any(_stat(out / rel) != expected for rel, expected in stamp.outputs.items()):
         return None

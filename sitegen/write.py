@@ -5,11 +5,13 @@ did not change are hard-linked from the current output, new bytes are written, f
 not write (a user's CNAME) are carried over, and then the staging tree and the output swap places
 in one step (`renameat2(RENAME_EXCHANGE)` on Linux, two renames elsewhere). A build killed at any
 moment therefore leaves the previous site complete; what it left behind is recognised by a marker
-file and removed by the next build. A lock beside the output refuses two builds at once.
+file and removed by the next build. The record of which files sitegen wrote lives outside the
+output (in the build's state folder), so the published folder holds the site and nothing else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
@@ -20,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from sitegen.folders import INNER_LOCK, OutputError, OutputLock, swap
+from sitegen.folders import INNER_LOCK, OutputError, OutputLock, state_folder_for, swap  # noqa: F401 - OutputLock: re-exported
 
-MANIFEST = ".sitegen-manifest.json"
+RECORD = "manifest.json"  # in the state folder: which files of the output sitegen wrote
+LEGACY_MANIFEST = ".sitegen-manifest.json"  # where sitegen kept that record inside the site before
+LEGACY_CACHE = ".sitegen-cache"
 STAGING_MARK = ".sitegen-staging"  # inside a staging folder: proves sitegen made it, so it may be deleted
 
 
@@ -34,19 +38,31 @@ class WriteReport:
     reused: int = 0  # `reuse` paths carried over as they were
 
 
-def check_output_dir(output_dir: Path, content_dir: Path) -> None:
-    """Refuse output folders that would lose a user's files or overwrite the sources."""
+def default_record(output_dir: Path) -> Path:
+    return state_folder_for(output_dir, None) / RECORD
+
+
+def check_output_dir(output_dir: Path, content_dir: Path, record: Path | None = None) -> None:
+    """Refuse output folders that would lose a user's files, overwrite the sources, or hold the cache."""
     out, content = output_dir.resolve(), content_dir.resolve()
+    record = record or default_record(out)
     if out == content or out in content.parents:
         raise OutputError(f"output folder {out} contains the content folder {content}; choose another output folder (-o)")
     if out == Path(out.anchor) or out == Path.home():
         raise OutputError(f"refusing to write a site into {out}; choose an empty folder (-o)")
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path {out} exists and is not a folder")
-    if out.is_dir() and not (out / MANIFEST).exists() and any(out.iterdir()):
+    state = record.parent.resolve()
+    # Inside the content folder it would be read as content, unless hidden (discovery skips those).
+    visible_in_content = content in state.parents and not any(
+        part.startswith(".") for part in state.relative_to(content).parts)
+    if out == state or out in state.parents or visible_in_content:
+        raise OutputError(f"the cache folder {state.parent} is inside the {'output' if out in state.parents else 'content'} "
+                          "folder; set `cache_dir` in sitegen.yml to a folder outside both")
+    if out.is_dir() and previous_files(out, record) is None and any(out.iterdir()):
         raise OutputError(
-            f"output folder {out} is not empty and was not written by sitegen; "
-            "sitegen never deletes files it did not write: empty it yourself or choose another folder (-o)"
+            f"output folder {out} is not empty and was not written by sitegen (or its record in {record.parent} "
+            "is gone); sitegen never deletes files it did not write: empty it yourself or choose another folder (-o)"
         )
 
 
@@ -65,63 +81,122 @@ def _check_rel(rel: str) -> None:
         raise OutputError(f"refusing to write outside the output folder: {rel!r}")
 
 
+def temp_name(path: Path) -> Path:
+    """The temporary file `atomic_write` writes `path` through: one known name, so what a killed
+    build left behind is recognised (from the record of what sitegen writes) and removed."""
+    return path.with_name(f".{path.name}.sitegen-tmp")
+
+
 def atomic_write(path: Path, data: bytes) -> bool:
-    """Write bytes via a temporary file and `os.replace`; return False when the file already held them."""
+    """Write bytes via a temporary file and `os.replace`; return False when the file already held them.
+
+    Callers hold the output's lock, so no other sitegen writes the same temporary name meanwhile.
+    """
     if _same_bytes(path, data):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    tmp = temp_name(path)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return True
 
 
-def read_manifest(output_dir: Path) -> set[str]:
+def _identity(folder: Path) -> list[int]:
+    info = folder.stat()
+    return [info.st_dev, info.st_ino]
+
+
+def previous_files(out: Path, record: Path) -> set[str] | None:
+    """The files of `out` sitegen wrote, from its record; None when there is no record for this very folder.
+
+    The record lives outside the output, so it names the folder it describes (path, device and
+    inode): a folder a user put in the place of a deleted site is not mistaken for sitegen's.
+    """
     try:
-        data = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {str(p) for p in data.get("files", [])}
+        data = json.loads(record.read_text(encoding="utf-8"))
+        files = data["files"]
+        if (data.get("output") == str(out) and isinstance(files, list)
+                and (not out.is_dir() or _identity(out) in data["folders"])):
+            return {str(p) for p in files}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return _legacy_files(out)
+
+
+def _legacy_files(out: Path) -> set[str] | None:
+    """A site written by an older sitegen holds its manifest and cache: its files, and those, are ours."""
+    try:
+        data = json.loads((out / LEGACY_MANIFEST).read_text(encoding="utf-8"))
+        files = {str(p) for p in data["files"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    cache = out / LEGACY_CACHE
+    own = {p.relative_to(out).as_posix() for p in cache.rglob("*") if p.is_file()} if cache.is_dir() else set()
+    return files | own | {LEGACY_MANIFEST, INNER_LOCK}
+
+
+def _save_record(record: Path, out: Path, files: Iterable[str], folders: list[list[int]], complete: bool) -> None:
+    data = {"generator": "sitegen", "output": str(out), "folders": folders, "complete": complete, "files": sorted(files)}
+    atomic_write(record, json.dumps(data, indent=0).encode("utf-8"))
+
+
+def _record_complete(record: Path) -> bool:
+    try:
+        return json.loads(record.read_text(encoding="utf-8")).get("complete") is True
     except (OSError, ValueError, AttributeError):
-        return set()
+        return False
 
 
-def _manifest_bytes(paths: Iterable[str]) -> bytes:
-    return json.dumps({"generator": "sitegen", "files": sorted(paths)}, indent=0).encode("utf-8")
-
-
-def write_output(output_dir: Path, files: Mapping[str, bytes], reuse: Iterable[str] = ()) -> WriteReport:
+def write_output(output_dir: Path, files: Mapping[str, bytes], reuse: Iterable[str] = (),
+                 record: Path | None = None) -> WriteReport:
     """Replace the site in `output_dir` by `files` plus the `reuse` paths carried over from the current one.
 
     `files` are (re)written with these bytes; `reuse` are paths of the previous build whose bytes are
-    unchanged; any path in the old manifest that is in neither is removed. Files sitegen did not
-    write are carried over untouched.
+    unchanged; any path in the previous record that is in neither is removed. Files sitegen did not
+    write are carried over untouched. The caller holds the output's lock (folders.OutputLock).
+
+    `record` (outside the output) lists the files sitegen wrote. Before anything is written it is
+    extended by every path this build may write and marked unfinished, so a build killed half-way
+    leaves no file of sitegen's that the next build would take for a user's.
     """
     out = output_dir.resolve()  # a symlinked output folder: update where it points, keep the link
+    record = record or default_record(out)
     kept = set(reuse) - set(files)
     for rel in [*files, *kept]:
         _check_rel(rel)
-    if rel_clash := next((rel for rel in files if rel == MANIFEST or rel == INNER_LOCK), None):
-        raise OutputError(f"refusing to overwrite sitegen's own {rel_clash}")
     out.parent.mkdir(parents=True, exist_ok=True)
     staged = _can_stage(out)
-    with OutputLock(out, inside=not staged):
-        if staged:
-            _clean_leftovers(out)
-        if out.is_dir() and not (out / MANIFEST).exists() and any(p.name != INNER_LOCK for p in out.iterdir()):
+    if staged:
+        _clean_leftovers(out)
+    previous = previous_files(out, record) if out.is_dir() else set()
+    if previous is None:
+        if any(out.iterdir()):
             raise OutputError(f"output folder {out} is not empty and was not written by sitegen; "
                               "empty it yourself or choose another folder (-o)")
-        previous = read_manifest(out) if out.is_dir() else set()
-        if previous and previous == set(files) | kept and _all_in_place(out, files, kept):
-            # Nothing new, nothing gone: staging and swapping a whole site would only cost time.
-            return WriteReport(written=0, unchanged=len(files), removed=0, reused=len(kept))
-        if staged:
-            return _write_staged(out, files, kept, previous)
-        return _write_in_place(out, files, kept, previous)
+        previous = set()
+    produced = set(files) | kept
+    if previous == produced and _record_complete(record) and _all_in_place(out, files, kept):
+        # Nothing new, nothing gone: staging and swapping a whole site would only cost time.
+        return WriteReport(written=0, unchanged=len(files), removed=0, reused=len(kept))
+    for rel in sorted(files):
+        if rel not in previous and os.path.lexists(out / rel):
+            raise OutputError(f"{out / rel} was not written by sitegen, but the new site needs that path; "
+                              "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
+    for rel in sorted(kept):
+        if not _is_file(safe_join(out, rel) if out.is_dir() else out / rel):
+            raise OutputError(f"{out / rel} should be reused from the previous build but is missing; "
+                              "build again with --force")
+    if staged:
+        return _write_staged(out, files, kept, previous, record)
+    return _write_in_place(out, files, kept, previous, record)
 
 
 def _all_in_place(out: Path, files: Mapping[str, bytes], kept: set[str]) -> bool:
@@ -174,15 +249,19 @@ def _clean_leftovers(out: Path) -> None:
         shutil.rmtree(box, ignore_errors=True)
 
 
-def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str]) -> WriteReport:
+def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str], record: Path) -> WriteReport:
     box = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
     disposable = True
+    produced = set(files) | reuse
     try:
         (box / STAGING_MARK).write_text(json.dumps({"output": str(out), "pid": os.getpid()}), encoding="utf-8")
         new = box / "new"
         new.mkdir()
         if out.is_dir():
             os.chmod(new, stat.S_IMODE(out.stat().st_mode))
+        # Before the swap the output is the old tree, after it the new one: the record vouches for both.
+        before = [_identity(out)] if out.is_dir() else []
+        _save_record(record, out, previous | produced, [*before, _identity(new)], complete=False)
         written = unchanged = 0
         # `new` is our own fresh folder and every name was checked by _check_rel, so no symlink can
         # stand in the way: plain joins, and each folder made once, keep this fast for big sites.
@@ -198,13 +277,12 @@ def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previo
                 written += 1
         for rel in sorted(reuse):
             _reuse(out, new, rel)
-        produced = set(files) | reuse
-        ours = previous | produced | {MANIFEST, INNER_LOCK}
         _carry_foreign(out, new, previous)
-        _write_new(new / MANIFEST, _manifest_bytes(produced))
         removed = sum(1 for rel in previous - produced if _is_file(out / rel))
+        identity = _identity(new)
         old = swap(new, out)
-        if not _rescue_late_files(old, out, ours):
+        _save_record(record, out, produced, [identity], complete=True)
+        if not _rescue_late_files(old, out, previous | produced):
             disposable = False
             (box / STAGING_MARK).unlink()  # it holds a user's file: never removed automatically
     finally:
@@ -216,8 +294,7 @@ def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previo
 def _reuse(out: Path, new: Path, rel: str) -> None:
     current = out / rel
     if not _is_file(current):
-        raise OutputError(f"{current} should be reused from the previous build but is missing; "
-                          "delete the output folder's .sitegen-cache/ and build again")
+        raise OutputError(f"{current} should be reused from the previous build but is missing; build again with --force")
     if not _link_or_copy(current, new / rel, make_parent=False):
         raise OutputError(f"cannot carry {current} over into the new site")
 
@@ -238,7 +315,7 @@ def _carry_foreign(out: Path, new: Path, previous: set[str]) -> None:
             (new / rel_dir).mkdir(parents=True, exist_ok=True)  # a user's empty folder
         for name in [*filenames, *links]:
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if rel in previous or rel in (MANIFEST, INNER_LOCK):
+            if rel in previous:
                 continue
             target = new / rel
             try:
@@ -269,24 +346,27 @@ def _rescue_late_files(old: Path, out: Path, ours: set[str]) -> bool:
     return rescued
 
 
-def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str]) -> WriteReport:
-    """The output is a mount point or its parent is read-only: write file by file, each atomically."""
+def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str], record: Path) -> WriteReport:
+    """The output is a mount point or its parent is read-only: write file by file, each atomically.
+
+    A kill half-way leaves a mix of old and new files; the record, marked unfinished first, claims
+    every path this build may write, and the build state (unsettled by the caller) makes the next
+    build redo everything, so that one writes exactly a clean build's bytes.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    for rel in sorted(files):
-        if rel not in previous and os.path.lexists(out / rel):
-            raise OutputError(f"{out / rel} was not written by sitegen, but the new site needs that path; "
-                              "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
-    for rel in sorted(reuse):
-        if not _is_file(safe_join(out, rel)):
-            raise OutputError(f"{out / rel} should be reused from the previous build but is missing; "
-                              "delete the output folder's .sitegen-cache/ and build again")
+    produced = set(files) | reuse
+    if not _record_complete(record):
+        # A build died here mid-write: remove the temporary files it may have left (the names are ours).
+        for rel in previous:
+            with contextlib.suppress(OSError, OutputError):
+                temp_name(safe_join(out, rel)).unlink(missing_ok=True)
+    _save_record(record, out, previous | produced, [_identity(out)], complete=False)
     written = unchanged = 0
     for rel in sorted(files):
         if atomic_write(safe_join(out, rel), files[rel]):
             written += 1
         else:
             unchanged += 1
-    produced = set(files) | reuse
     removed = 0
     for rel in sorted(previous - produced):
         try:
@@ -297,7 +377,7 @@ def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], prev
             target.unlink()
             removed += 1
             _prune_empty(target.parent, out)
-    atomic_write(out / MANIFEST, _manifest_bytes(produced))
+    _save_record(record, out, produced, [_identity(out)], complete=True)
     return WriteReport(written, unchanged, removed, len(reuse))
 
 

@@ -8,9 +8,26 @@ from typing import Any
 import yaml
 
 try:  # the C loader is several times faster on large front matter
-    _Loader: type = yaml.CSafeLoader
+    _Base: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader, except that a timestamp naming no real day (`2024-02-30`) stays text.
+
+    PyYAML raises for it while building the document, without a line, which made one bad date
+    cost every other field of the front matter; as text, the date's own check reports it at its line.
+    """
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 # A YAML "billion laughs" fits in a few lines; count nodes with aliases expanded and stop early.
 MAX_NODES = 20_000

@@ -99,9 +99,8 @@ class Page(HTMLParser):
 
 
 def site_files(out: Path) -> dict[str, bytes]:
-    """Every published file of a built site and its bytes; sitegen's own build state is left out."""
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and not p.relative_to(out).as_posix().startswith(".sitegen-cache/")}
+    """Every published file of a built site and its bytes (sitegen keeps its build state elsewhere)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 def page(out: Path, rel: str) -> Page:

@@ -15,7 +15,8 @@ from sitegen.build import build
 from sitegen.document import Document, SourceFile
 from sitegen.group import RELATED_WEIGHTS, Entry, related_entries, related_index
 from sitegen.urls import relative_url, slugify
-from sitegen.write import MANIFEST, OutputError
+from sitegen.folders import state_folder_for
+from sitegen.write import OutputError, default_record
 from tests.helpers import ROOT, build_docs, make_config, page, site_files, write_docs, Page
 
 POOL = """\
@@ -229,8 +230,9 @@ def test_hostile_values_cannot_escape_the_output_folder(tmp_path: Path) -> None:
         """})
     out = result.output_dir.resolve()
     for path in tmp_path.rglob("*"):
-        if path.is_file() and "docs" not in path.relative_to(tmp_path).parts[:1]:
+        if path.is_file() and path.relative_to(tmp_path).parts[0] not in ("docs", ".sitegen-cache"):
             assert out in path.resolve().parents, path
+    assert sorted(p.name for p in (tmp_path / ".sitegen-cache").iterdir()) == [state_folder_for(out, None).name]
     assert (out / "component/etc.html").is_file()
 
 
@@ -264,7 +266,7 @@ def test_refuses_an_output_folder_it_did_not_write(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="not written by sitegen"):
         build(make_config(content, out))
     assert (out / "precious.txt").read_text() == "mine"
-    assert not (out / MANIFEST).exists()
+    assert sorted(p.name for p in out.iterdir()) == ["precious.txt"] and not default_record(out).exists()
 
 
 def test_rebuild_removes_pages_of_deleted_docs_but_keeps_foreign_files(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from bench.generate import write_docs as write_generated
 from sitegen.build import BuildResult, build
+from sitegen.folders import state_folder_for
 from sitegen.parallel import run_chunks, split
 from tests.helpers import ROOT, make_config, page, site_files, write_docs
 
@@ -268,11 +269,11 @@ def test_another_number_of_workers_rerenders_nothing(kb: Path, tmp_path: Path) -
     assert again.rebuilt.startswith("0 read, 0 rendered, 0 of "), again.rebuilt
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+@pytest.mark.parametrize("damage", [b"", b"not json", b"\x80\x05garbage", b'{"c": "Stamp", "v": [1]}'])
 def test_a_damaged_stamp_means_a_full_check_not_a_failure(kb: Path, tmp_path: Path, damage: bytes) -> None:
     out = tmp_path / "out"
     cli_build(kb, out)
-    (out / ".sitegen-cache" / "stamp.pickle").write_bytes(damage)
+    (state_folder_for(out, None) / "stamp.json").write_bytes(damage)
     text = cli_build(kb, out)
     assert "nothing changed" not in text and "built " in text
     assert "nothing changed" in cli_build(kb, out)  # and the next build has a good stamp again

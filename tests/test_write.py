@@ -11,7 +11,7 @@ import pytest
 
 from sitegen import folders, write
 from sitegen.cli import main
-from sitegen.write import MANIFEST, STAGING_MARK, OutputError, OutputLock, write_output
+from sitegen.write import STAGING_MARK, OutputError, OutputLock, default_record, write_output
 from tests.helpers import write_docs
 
 SITE = {"index.html": b"<h1>home</h1>", "docs/a.html": b"a", "docs/b.html": b"b", "assets/x.css": b"css"}
@@ -39,6 +39,11 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def recorded(out: Path) -> list[str]:
+    """The files sitegen's record (outside the output) says it wrote."""
+    return json.loads(default_record(out).read_text())["files"]
+
+
 def leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
 
@@ -47,8 +52,8 @@ def test_first_build_writes_every_file_and_a_manifest(tmp_path: Path) -> None:
     out = tmp_path / "site"
     report = write_output(out, SITE)
     assert (report.written, report.unchanged, report.removed) == (4, 0, 0)
-    assert tree(out) == {**SITE, MANIFEST: tree(out)[MANIFEST]}
-    assert json.loads((out / MANIFEST).read_text())["files"] == sorted(SITE)
+    assert tree(out) == SITE  # the site and nothing else: no manifest, no cache
+    assert recorded(out) == sorted(SITE) and out not in default_record(out).parents
     assert leftovers(out) == []  # no staging folder, no lock file left beside the output
 
 
@@ -90,14 +95,14 @@ def test_a_user_file_where_the_site_needs_a_page_stops_the_build_untouched(tmp_p
     assert tree(out) == before and leftovers(out) == []
 
 
-def test_reuse_carries_previous_files_and_the_cache_folder(tmp_path: Path) -> None:
+def test_reuse_carries_previous_files(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    write_output(out, {**SITE, ".sitegen-cache/state.bin": b"state"})
-    report = write_output(out, {"index.html": b"<h1>home</h1>"}, reuse=["docs/a.html", ".sitegen-cache/state.bin"])
-    assert (report.written, report.unchanged, report.removed, report.reused) == (0, 1, 2, 2)
-    assert tree(out)["docs/a.html"] == b"a" and tree(out)[".sitegen-cache/state.bin"] == b"state"
+    write_output(out, SITE)
+    report = write_output(out, {"index.html": b"<h1>home</h1>"}, reuse=["docs/a.html", "assets/x.css"])
+    assert (report.written, report.unchanged, report.removed, report.reused) == (0, 1, 1, 2)
+    assert tree(out)["docs/a.html"] == b"a" and tree(out)["assets/x.css"] == b"css"
     assert not (out / "docs/b.html").exists()
-    assert sorted(json.loads((out / MANIFEST).read_text())["files"]) == [".sitegen-cache/state.bin", "docs/a.html", "index.html"]
+    assert recorded(out) == ["assets/x.css", "docs/a.html", "index.html"]
 
 
 def test_reusing_a_missing_file_is_refused(tmp_path: Path) -> None:
@@ -117,14 +122,15 @@ def test_paths_leaving_the_output_are_refused_before_anything_is_written(tmp_pat
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_a_second_build_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
+def test_a_second_lock_is_refused_while_one_is_held(tmp_path: Path) -> None:
     out = tmp_path / "site"
     write_output(out, SITE)
     with OutputLock(out.resolve()):
-        with pytest.raises(OutputError, match=rf"another sitegen build is writing to .*site/ \(pid {os.getpid()}\); wait for it"):
-            write_output(out, {"index.html": b"changed"})
-    assert (out / "index.html").read_bytes() == b"<h1>home</h1>"
-    write_output(out, {"index.html": b"changed"})  # released: the next build goes ahead
+        with pytest.raises(OutputError, match=rf"another sitegen build or server is using .*site/ \(pid {os.getpid()}: .*\); wait for it"):
+            with OutputLock(out.resolve()):
+                pass
+    with OutputLock(out.resolve()):  # released: the next build goes ahead
+        pass
 
 
 def test_the_cli_exits_2_with_the_message_when_locked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,10 +139,10 @@ def test_the_cli_exits_2_with_the_message_when_locked(tmp_path: Path, capsys: py
     lock = tmp_path / ".site.sitegen-lock"
     with open(lock, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        handle.write("4242\n")
+        handle.write("pid 4242: sitegen serve\n")
         handle.flush()
         assert main(["build", str(content), "-o", str(out), "-q"]) == 2
-    assert f"another sitegen build is writing to {out}/ (pid 4242)" in capsys.readouterr().err
+    assert f"another sitegen build or server is using {out}/ (pid 4242: sitegen serve)" in capsys.readouterr().err
     assert main(["build", str(content), "-o", str(out), "-q"]) == 0
 
 
@@ -176,7 +182,7 @@ def test_without_renameat2_two_renames_do_the_swap(tmp_path: Path, monkeypatch: 
     write_output(out, SITE)
     (out / "CNAME").write_text("x")
     write_output(out, {"index.html": b"y"})
-    assert tree(out).keys() == {"index.html", "CNAME", MANIFEST} and leftovers(out) == []
+    assert tree(out).keys() == {"index.html", "CNAME"} and leftovers(out) == []
 
 
 def test_when_the_output_cannot_be_swapped_files_are_written_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,7 +192,7 @@ def test_when_the_output_cannot_be_swapped_files_are_written_in_place(tmp_path: 
     (out / "CNAME").write_text("x")
     report = write_output(out, {"index.html": b"y", "docs/a.html": b"a"})
     assert (report.written, report.unchanged, report.removed) == (1, 1, 2)
-    assert tree(out).keys() == {"index.html", "docs/a.html", "CNAME", MANIFEST}
+    assert tree(out).keys() == {"index.html", "docs/a.html", "CNAME"}
 
 
 def test_a_symlinked_output_folder_stays_a_link(tmp_path: Path) -> None:
@@ -219,3 +225,15 @@ def test_a_file_added_by_the_user_during_the_build_is_not_lost(tmp_path: Path, m
     write_output(out, {"index.html": b"v2"})
     assert (out / "late.txt").read_text() == "added while building"
     assert leftovers(out) == []
+
+
+def test_an_in_place_write_cut_short_leaves_no_temporary_file_after_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(write, "_can_stage", lambda out: False)
+    out = tmp_path / "site"
+    write_output(out, SITE)
+    # What a build killed inside atomic_write leaves: an unfinished record and a temporary file.
+    record = json.loads(default_record(out).read_text())
+    default_record(out).write_text(json.dumps({**record, "complete": False}))
+    write.temp_name(out / "docs/a.html").write_bytes(b"half a page")
+    write_output(out, {**SITE, "index.html": b"v2"})
+    assert tree(out) == {**SITE, "index.html": b"v2"}
