@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,7 +15,7 @@ from sitegen.diagnostics import Problem
 from sitegen.discover import discover
 from sitegen.document import Document, SourceFile
 from sitegen.group import (ErrorRow, Entry, Matrix, Taxonomy, build_error_rows, build_matrix, build_taxonomy,
-                           entries_of)
+                           entries_of, variant_problems)
 from sitegen.normalise import normalise
 from sitegen.parallel import run_chunks, split
 from sitegen.read import read_source
@@ -41,6 +42,7 @@ class Site:
     timings: Mapping[str, float] = field(default_factory=dict)
     cache: Mapping[str, CachedDoc] = field(default_factory=dict)  # what the next build may reuse
     counts: Mapping[str, int] = field(default_factory=dict)  # how much of this build was redone
+    history: Mapping[str, dt.date] = field(default_factory=dict)  # source rel -> last commit date (history.py)
 
     def taxonomy(self, name: str) -> Taxonomy | None:
         return next((t for t in self.taxonomies if t.name == name), None)
@@ -194,6 +196,7 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
     problem_types = by_name.get("problem_type") or build_taxonomy("problem_type", entries)
     matrix = build_matrix(components, problem_types)
     error_rows = build_error_rows(entries)
+    problems.extend(variant_problems(by_name.get("tags")))
     timings["group"] = time.perf_counter() - mark
     cache = {rel: CachedDoc(c.source_hash, c.document, c.problems, urls.get(rel, ""), rendered.get(rel))
              for rel, c in read.cached.items()}
@@ -211,6 +214,7 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
         timings=timings,
         cache=cache,
         counts={"reread": read.reread, "rerendered": rerendered},
+        history=inputs.history if inputs else {},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -65,6 +66,11 @@ class SiteConfig:
     recent_count: int = 10
     max_file_bytes: int = 5_000_000
     jobs: int = 0  # 0: one worker per core
+    # Reading and browsing (issue 14): page language, edit/source links, last-updated dates.
+    lang: str = "en"
+    repo_url: str = ""  # e.g. https://github.com/org/kb: "Edit this page" and "View source" links
+    edit_uri: str = ""  # from repo_url to the content folder, e.g. `edit/main/docs/`; see README
+    last_updated: bool = True  # "Last updated" from git history (one `git log`), else the front-matter date
     config_path: Path | None = None
 
     def theme_dirs(self) -> tuple[Path, ...]:
@@ -162,6 +168,17 @@ def _validate(raw: Mapping[str, Any], key_lines: Mapping[str, int], shown: str, 
         elif key in ("recent_count", "max_file_bytes", "jobs"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 report(key, f"`{key}` must be a whole number of 0 or more", f"write `{key}: 10`")
+            else:
+                values[key] = value
+        elif key in ("lang", "repo_url", "edit_uri"):
+            if not isinstance(value, str) or (key == "lang" and not re.fullmatch(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*", value.strip())):
+                example = {"lang": "en-GB", "repo_url": "https://github.com/org/kb", "edit_uri": "edit/main/docs/"}[key]
+                report(key, f"`{key}` must be {'a language tag' if key == 'lang' else 'text'}", f"write `{key}: {example}`")
+            else:
+                values[key] = value.strip()
+        elif key == "last_updated":
+            if not isinstance(value, bool):
+                report(key, "`last_updated` must be true or false", "write `last_updated: false`")
             else:
                 values[key] = value
         elif key == "raw_html":

@@ -104,6 +104,7 @@ class Document:
     quick_reference: tuple[QuickReferenceRow, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=FrozenMap)
     warnings: tuple[str, ...] = ()  # shown on the page itself, e.g. "front matter is invalid YAML"
+    inferred: tuple[str, ...] = ()  # fields sitegen guessed (from the folder), marked so on the page
 
     def __post_init__(self) -> None:
         if not isinstance(self.extra, FrozenMap):

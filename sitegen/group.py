@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from sitegen.diagnostics import Problem
 from sitegen.document import Document, ProblemSection
 from sitegen.urls import group_url, slugify
 
@@ -59,6 +60,7 @@ class Term:
     label: str  # the spelling shown: the most common one in the sources
     url: str
     entries: tuple[Entry, ...]
+    variants: tuple[str, ...] = ()  # other spellings merged into this term (tags: `cyclic-workflows`)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ class Taxonomy:
 
     @functools.cached_property
     def _by_slug(self) -> dict[str, Term]:
-        return {t.slug: t for t in self.terms}
+        by_slug = {slugify(v): t for t in self.terms for v in t.variants}
+        by_slug.update({t.slug: t for t in self.terms})
+        return by_slug
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class ErrorRow:
     url: str
     title: str
     solution: str
+    folder: str = ""  # the category of last resort: the folder the document is filed in
 
 
 def entries_of(doc: Document, url: str) -> list[Entry]:
@@ -97,6 +102,15 @@ def entries_of(doc: Document, url: str) -> list[Entry]:
     return entries
 
 
+def merge_key(taxonomy: str, value: str) -> str:
+    """Values that share a key share a page. Slugs already fold case, `-`, `_` and spaces; tags
+    (free words, unlike the vocabularies) also fold a plural `s`: `cyclic-workflow(s)`."""
+    slug = slugify(value)
+    if taxonomy == "tags" and slug.endswith("s") and not slug.endswith("ss") and len(slug.rsplit("-", 1)[-1]) > 3:
+        return slug[:-1]
+    return slug
+
+
 def build_taxonomy(name: str, entries: Sequence[Entry]) -> Taxonomy:
     by_slug: dict[str, list[Entry]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -105,15 +119,17 @@ def build_taxonomy(name: str, entries: Sequence[Entry]) -> Taxonomy:
             continue  # a guide is listed once on its group pages; its sections are in the error table
         slugs_seen: set[str] = set()
         for value in dict.fromkeys(entry.values(name)):
-            slug = slugify(value)
+            slug = merge_key(name, value)
             if slug not in slugs_seen:  # `Redis` and `redis` on one document: listed once
                 slugs_seen.add(slug)
                 by_slug[slug].append(entry)
             spellings[slug][value] += 1
     terms = []
     for slug, members in by_slug.items():
-        label = sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        terms.append(Term(name, slug, label, group_url(name, label), tuple(sorted(members, key=lambda e: e.sort_key))))
+        ranked = [value for value, _ in sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))]
+        label = ranked[0]
+        terms.append(Term(name, slugify(label), label, group_url(name, label), tuple(sorted(members, key=lambda e: e.sort_key)),
+                          tuple(ranked[1:]) if name == "tags" else ()))
     if name == "severity":
         terms.sort(key=lambda t: (SEVERITY_ORDER.get(t.slug, 9), t.slug))
     else:
@@ -122,17 +138,32 @@ def build_taxonomy(name: str, entries: Sequence[Entry]) -> Taxonomy:
     return Taxonomy(name, singular, plural, group_url(name), tuple(terms))
 
 
+def variant_problems(taxonomy: Taxonomy | None) -> list[Problem]:
+    """An info note for each spelling of a value that was merged into another's page, naming one
+    document that uses it, so the team can tidy their tags."""
+    problems: list[Problem] = []
+    for term in taxonomy.terms if taxonomy else ():
+        for variant in term.variants:
+            users = [e.doc.source.rel for e in term.entries if variant in e.values(taxonomy.name)]  # type: ignore[union-attr]
+            problems.append(Problem(min(users) if users else "", None, None, "tag-variant",
+                                    f"{taxonomy.singular.lower()} `{variant}` shares a page with `{term.label}` "  # type: ignore[union-attr]
+                                    f"({len(users)} document{'s spell' if len(users) != 1 else ' spells'} it so)",
+                                    f"write `{term.label}`", "info"))
+    return problems
+
+
 def build_error_rows(entries: Iterable[Entry]) -> tuple[ErrorRow, ...]:
     """One row per error message: every symptom of every entry, and quick-reference rows."""
     rows: list[ErrorRow] = []
     seen: set[tuple[str, str]] = set()
     for entry in entries:
         doc = entry.doc
+        folder = doc.source.rel.rpartition("/")[0].rpartition("/")[2]
         for symptom in entry.symptoms:
             key = (symptom, entry.url)
             if key not in seen:
                 seen.add(key)
-                rows.append(ErrorRow(symptom, doc.component, doc.problem_type, entry.url, entry.title, entry.solution))
+                rows.append(ErrorRow(symptom, doc.component, doc.problem_type, entry.url, entry.title, entry.solution, folder))
         if entry.section is None:
             base = entry.url.partition("#")[0]
             for qr in doc.quick_reference:
@@ -141,7 +172,7 @@ def build_error_rows(entries: Iterable[Entry]) -> tuple[ErrorRow, ...]:
                 if key not in seen:
                     seen.add(key)
                     category = (qr.category,) if qr.category else doc.component
-                    rows.append(ErrorRow(qr.error, category, doc.problem_type, url, entry.title, qr.solution))
+                    rows.append(ErrorRow(qr.error, category, doc.problem_type, url, entry.title, qr.solution, folder))
     rows.sort(key=lambda r: (r.message.casefold(), r.url))
     return tuple(rows)
 

@@ -114,6 +114,14 @@ def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Proble
     values["symptoms"] = tuple(dict.fromkeys(s for s in symptoms if s and not PLACEHOLDER.search(s)))
     values["severity"] = _severity(fields.get("severity"), lines.get("severity"), rel, problems, placeholders)
     values["date"] = _date(fields.get("date"), lines.get("date"), rel, problems, placeholders)
+    inferred = _folder_problem_type(rel, config) if not values["problem_type"] else None
+    if inferred is not None:
+        value, folder = inferred
+        values["problem_type"] = (value,)
+        values["inferred"] = ("problem_type",)
+        problems.append(Problem(rel, None, None, "inferred-problem-type",
+                                f"no `problem_type`: `{value}` taken from the folder `{folder}/`",
+                                f"add `problem_type: {value}` to the front matter", "info"))
     values["sections"] = facts.sections
     values["quick_reference"] = facts.quick_reference
 
@@ -133,6 +141,22 @@ def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Proble
     document = Document(source=raw.source, body=raw.body, body_line=raw.body_line, kind=doc_kind,  # type: ignore[arg-type]
                         extra=MappingProxyType(extra), warnings=warnings, **values)
     return document, problems
+
+
+def _folder_problem_type(rel: str, config: SiteConfig) -> tuple[str, str] | None:
+    """The problem type a folder names (`runtime-errors/` -> `runtime_error`), nearest folder first.
+
+    Teams often file documents as `docs/solutions/<category>/<doc>.md`: the folder is the category
+    the author chose, so it beats showing none. Only a known problem type counts, singular or plural.
+    """
+    known = {fold(v): v for v in config.vocabularies.get("problem_type", ())}
+    for folder in reversed(rel.split("/")[:-1]):
+        name = fold(folder)
+        for candidate in (name, name[:-1] if name.endswith("s") and not name.endswith("ss") else "",
+                          name[:-2] if name.endswith("es") else ""):
+            if candidate and candidate in known:
+                return known[candidate], folder
+    return None
 
 
 def clean_title(title: str) -> str:

@@ -10,10 +10,11 @@ from html import escape
 
 import jinja2
 
+from sitegen import browse
 from sitegen.build import Site
 from sitegen.cache import Fingerprinter, digest, files_digest
 from sitegen.parallel import run_chunks, split
-from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, related_entries, related_index
+from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index
 from sitegen.render import pygments_css
 from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
 from sitegen.urls import errors_url, group_url, relative_url, root_of, slugify
@@ -69,7 +70,8 @@ def humanize(value: str) -> str:
 
 
 def _navigation(site: Site) -> list[tuple[str, str]]:
-    nav = [(t.plural, t.url) for t in site.taxonomies if t.name in ("component", "problem_type", "tags")]
+    nav = [("All documents", browse.DOCUMENTS_URL)]
+    nav += [(t.plural, t.url) for t in site.taxonomies if t.name in ("component", "problem_type", "tags")]
     nav.append(("Error table", errors_url()))
     return nav
 
@@ -109,27 +111,36 @@ def page_specs(site: Site) -> list[PageSpec]:
     entries_by_doc: dict[str, list[Entry]] = {}
     for entry in site.entries:
         entries_by_doc.setdefault(entry.doc.source.rel, []).append(entry)
+    folders = browse.folders(site)
+    neighbours = browse.neighbours(site, folders)
     for doc in site.documents:
         rel = doc.source.rel
         own = entries_by_doc.get(rel, [])
         related = related_entries(own[0], site.entries, rel_index) if own else ()
         terms = {t.name: [(v, t.term(v)) for v in doc.values(t.name)] for t in site.taxonomies}
         page(site.urls[rel], "document.html", doc=doc, body=site.rendered[rel], related=related, terms=terms,
-             summary=own[0].solution if own else "", breadcrumbs=_breadcrumbs(site, doc))
+             summary=own[0].solution if own else "", breadcrumbs=_breadcrumbs(site, doc),
+             updated=browse.last_updated(site, doc), neighbours=neighbours.get(rel), sources=browse.source_links(site, doc))
+    page(browse.DOCUMENTS_URL, "documents.html", folders=folders)
+    unfiled = _no_component_term(site)
 
     for taxonomy in site.taxonomies:
-        page(taxonomy.url, "taxonomy.html", taxonomy=taxonomy)
+        page(taxonomy.url, "taxonomy.html", taxonomy=taxonomy, unfiled=unfiled if taxonomy.name == "component" else None)
         # A term page gets its taxonomy's names without the other terms, so that editing one
         # document re-renders only the term pages that list it.
         names = replace(taxonomy, terms=())
         for term in taxonomy.terms:
             page(term.url, "term.html", taxonomy=names, term=term)
 
+    if unfiled is not None and site.taxonomy("component"):
+        page(unfiled.url, "term.html", taxonomy=replace(site.taxonomy("component"), terms=()), term=unfiled)
     components = _error_components(site)
-    page(errors_url(), "errors.html", rows=site.error_rows, component=None, components=components)
+    fixes = browse.fix_links(site, site.error_rows)
+    page(errors_url(), "errors.html", rows=site.error_rows, component=None, components=components, fixes=fixes)
     for slug, label in components:
         rows = tuple(r for r in site.error_rows if slug in {slugify(c) for c in r.component})
-        page(errors_url(label), "errors.html", rows=rows, component=label, components=components)
+        page(errors_url(label), "errors.html", rows=rows, component=label, components=components,
+             fixes={r.url: fixes[r.url] for r in rows if r.url in fixes})
 
     page("index.html", "home.html", stats=_stats(site, listed), recent=listed_recent(listed, site.config.recent_count),
          matrix=site.matrix, charts=_charts(site, listed), cell_limit=MATRIX_CELL_LIMIT)
@@ -180,7 +191,9 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         except OSError:
             continue
     files[".nojekyll"] = b""
+    files[browse.KB_JSON] = browse.kb_json(site)
     if site.config.base_url:
+        files[browse.FEED_URL] = browse.atom_feed(site)
         pages = [u for u in [*files, *reused] if u.endswith(".html") and u != "404.html"]
         files["sitemap.xml"] = sitemap(site.config.base_url, pages)
     return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds)
@@ -255,6 +268,12 @@ def _breadcrumbs(site: Site, doc: Any) -> list[tuple[str, str]]:
     return crumbs
 
 
+def _no_component_term(site: Site) -> Term | None:
+    """Listed documents without a component, as a pseudo-term shown last on the component index."""
+    entries = browse.no_component(site)
+    return Term("component", "_none", "No component", browse.NO_COMPONENT_URL, entries) if entries else None
+
+
 def _error_components(site: Site) -> list[tuple[str, str]]:
     labels: dict[str, Counter[str]] = {}
     for row in site.error_rows:
@@ -290,8 +309,9 @@ def _charts(site: Site, listed: list[Entry]) -> dict[str, Any]:
         return [(humanize(t.label), t.url, len(t.entries)) for t in terms[:limit]]
 
     months = Counter(e.doc.date.strftime("%Y-%m") for e in listed if e.doc.date)
+    unfiled = _no_component_term(site) if site.taxonomy("component") else None
     return {
-        "component": bars(site.taxonomy("component")),
+        "component": bars(site.taxonomy("component")) + ([("No component", unfiled.url, len(unfiled.entries))] if unfiled else []),
         "problem_type": bars(site.taxonomy("problem_type")),
         "severity": bars(site.taxonomy("severity")),
         "months": _every_month(months)[-24:],

@@ -14,7 +14,8 @@ whether another build or a person has touched them since.
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass, replace
+import datetime as dt
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -22,6 +23,7 @@ from sitegen.cache import CACHE_DIR, digest
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import Discovered, discover
+from sitegen.history import last_changed
 from sitegen.write import atomic_write
 
 STAMP_FILE = f"{CACHE_DIR}/stamp.pickle"
@@ -37,6 +39,7 @@ class Inputs:
     found: Discovered  # the documents and assets, for the read stage
     files: Mapping[str, str]  # "content:<rel>" or "theme:<path>" -> content hash
     documents: Mapping[str, str | None]  # rel of each document -> its content hash (None: unreadable or too large)
+    history: Mapping[str, dt.date] = field(default_factory=dict)  # rel -> last commit date (git), see history.py
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,10 @@ def snapshot(config: SiteConfig) -> Inputs:
     for theme_dir in config.theme_dirs():
         for path in sorted(p for p in Path(theme_dir).rglob("*") if p.is_file()):
             files[f"theme:{path}"] = file_hash(path, None) or "unreadable"
-    return Inputs(found, files, documents)
+    # A commit changes "Last updated" without changing a file: the dates are an input too.
+    history = last_changed(config.content_dir) if config.last_updated else {}
+    files["git:history"] = digest(repr(sorted(history.items())).encode("utf-8", "surrogateescape"))
+    return Inputs(found, files, documents, history)
 
 
 def file_hash(path: Path, max_bytes: int | None) -> str | None:

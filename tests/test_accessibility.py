@@ -7,7 +7,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.helpers import build_sample, serve_folder
+from sitegen.build import build
+from tests.helpers import ROOT, build_sample, make_config, serve_folder
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -24,6 +25,16 @@ PAGES = {
     "error table": "errors.html",
     "search": "search.html?q=pool+timeout",
     "not found": "404.html",
+    "all documents": "documents.html",
+}
+# Issue 14's page kinds on documents without front matter: the No component group, a document whose
+# problem type came from its folder, with edit links, last updated date and previous/next.
+PLAIN_PAGES = {
+    "all documents": "documents.html",
+    "no component": "component/_none.html",
+    "inferred document": "docs/runtime-errors/report-crashes-on-empty-invoice.html",
+    "component index": "component/index.html",
+    "error table": "errors.html",
 }
 
 
@@ -32,6 +43,31 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve_folder(build_sample(tmp_path_factory.mktemp("a11y") / "site")) as url:
         yield url
 
+
+@pytest.fixture(scope="module")
+def served_plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("a11y-plain") / "site"
+    build(make_config(ROOT / "tests" / "fixtures" / "plain", out, repo_url="https://github.com/example/notes",
+                      base_url="https://example.org/notes/"))
+    with serve_folder(out) as url:
+        yield url
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_violations_on_the_browsing_pages(browser: Any, served_plain: str, scheme: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    tab = context.new_page()
+    found = {}
+    for name, rel in PLAIN_PAGES.items():
+        tab.goto(served_plain + rel)
+        if name == "all documents":
+            tab.click("button[data-sort='date']")  # the sort buttons shown and pressed
+        problems = violations(tab)
+        if problems:
+            found[name] = problems
+    context.close()
+    assert not found, report(found)
 
 
 def violations(tab: Any) -> list[str]:

@@ -104,6 +104,17 @@ def test_every_page_of_the_sample_site_is_valid_html(sample_site: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_browsing_pages_of_documents_without_front_matter_are_valid_html(tmp_path: Path) -> None:
+    """Issue 14's page kinds: All documents, No component, edit links, last updated, previous/next, feed meta."""
+    config, problems = load_config(None, {"content_dir": ROOT / "tests" / "fixtures" / "plain", "output_dir": tmp_path / "site",
+                                          "base_url": "https://example.org/notes/", "repo_url": "https://github.com/o/notes"})
+    assert not problems
+    out = build(config).output_dir
+    assert (out / "component" / "_none.html").is_file() and (out / "documents.html").is_file()
+    result = nu_check(out)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_odd_documents_still_give_valid_html(tmp_path: Path) -> None:
     out = build_docs(tmp_path, ODD_DOCS).output_dir
     result = nu_check(out)

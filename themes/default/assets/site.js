@@ -2,23 +2,74 @@
 (function () {
   "use strict";
 
+  /* Three states: light, dark, or follow the system (the default, stored as nothing). The first
+     click always changes what is seen: from "system" it goes to the other scheme. */
   function setupThemeToggle() {
     var button = document.getElementById("theme-toggle");
     if (!button) return;
     var root = document.documentElement;
-    function current() {
-      var chosen = root.getAttribute("data-theme");
-      if (chosen) return chosen;
-      return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+    var names = { system: "system", light: "light", dark: "dark" };
+    function systemDark() { return !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches); }
+    function mode() { var chosen = root.getAttribute("data-theme"); return chosen === "light" || chosen === "dark" ? chosen : "system"; }
+    function next(current) {
+      var order = systemDark() ? ["system", "light", "dark"] : ["system", "dark", "light"];
+      return order[(order.indexOf(current) + 1) % order.length];
     }
-    function show() { button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false"); }
+    function show() {
+      var current = mode();
+      var label = "Colour theme: " + names[current] + " (switch to " + names[next(current)] + ")";
+      button.setAttribute("data-mode", current);
+      button.setAttribute("aria-label", label);
+      button.title = label;
+    }
     button.addEventListener("click", function () {
-      var next = current() === "dark" ? "light" : "dark";
-      root.setAttribute("data-theme", next);
-      try { localStorage.setItem("sitegen-theme", next); } catch (e) { /* file:// in some browsers */ }
+      var chosen = next(mode());
+      if (chosen === "system") root.removeAttribute("data-theme"); else root.setAttribute("data-theme", chosen);
+      try {
+        if (chosen === "system") localStorage.removeItem("sitegen-theme"); else localStorage.setItem("sitegen-theme", chosen);
+      } catch (e) { /* file:// in some browsers */ }
       show();
     });
+    if (window.matchMedia) {
+      var query = window.matchMedia("(prefers-color-scheme: dark)");
+      if (query.addEventListener) query.addEventListener("change", show);
+    }
     show();
+  }
+
+  /* "On this page" sits above the text on narrow screens: folded there, open beside the text. */
+  function setupTocFold() {
+    var fold = document.querySelector(".toc-fold");
+    if (!fold || !window.matchMedia) return;
+    var wide = window.matchMedia("(min-width: 72rem)");
+    fold.open = wide.matches;
+    if (wide.addEventListener) wide.addEventListener("change", function () { fold.open = wide.matches; });
+  }
+
+  /* All documents: reorder each folder's list by title or by date, newest first. */
+  function setupListSort() {
+    var tools = document.querySelector(".list-sort");
+    if (!tools) return;
+    var buttons = tools.querySelectorAll("button[data-sort]");
+    var lists = document.querySelectorAll(".doc-list");
+    tools.hidden = false;
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.addEventListener("click", function () {
+        var key = button.getAttribute("data-sort");
+        Array.prototype.forEach.call(buttons, function (b) { b.setAttribute("aria-pressed", b === button ? "true" : "false"); });
+        Array.prototype.forEach.call(lists, function (list) {
+          var items = Array.prototype.slice.call(list.children);
+          items.sort(function (a, b) {
+            var ta = a.getAttribute("data-title"), tb = b.getAttribute("data-title");
+            var byTitle = ta < tb ? -1 : ta > tb ? 1 : 0;
+            if (key === "title") return byTitle;
+            var da = a.getAttribute("data-date"), db = b.getAttribute("data-date");
+            return da === db ? byTitle : da < db ? 1 : -1;  // newest first; undated last
+          });
+          items.forEach(function (item) { list.appendChild(item); });
+        });
+      });
+    });
   }
 
   function setupCopyButtons() {
@@ -186,6 +237,8 @@
   }
 
   setupThemeToggle();
+  setupTocFold();
+  setupListSort();
   setupCopyButtons();
   setupErrorTable();
   setupTocHighlight();
