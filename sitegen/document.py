@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, NoReturn
-
-from sitegen.sections import first_sentence
 
 Kind = Literal["solution", "template", "index", "page"]
 
@@ -27,6 +26,16 @@ KNOWN_FIELDS = (
     "tags",
     "summary",
 )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])")
+
+
+def first_sentence(text: str, limit: int = 240) -> str:
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    if len(sentence) > limit:
+        sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return sentence
 
 
 class FrozenMap(dict):  # type: ignore[type-arg]

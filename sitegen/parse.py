@@ -23,7 +23,7 @@ from mdit_py_plugins.gfm import gfm_plugin
 RESERVED_IDS = frozenset({
     "main", "search-input", "search-hint", "search-dropdown", "search-results", "search-status", "search-facets",
     "theme-toggle", "doc-title", "home-title", "stats-title", "recent-title", "charts-title", "matrix-title",
-    "symptoms-title", "related-title", "error-filter", "error-count", "error-empty", "error-table",
+    "symptoms-title", "related-title", "error-filter", "error-count", "error-empty", "error-table", "sort-label",
 })
 
 

@@ -20,6 +20,7 @@ from typing import Iterator, Literal, Sequence
 
 from markdown_it.token import Token
 
+from sitegen.document import first_sentence
 from sitegen.parse import Parsed, headings, inline_text, line_of, parse, plain_inline, walk_inline
 
 __all__ = ["Block", "Cell", "Row", "Section", "code_blocks", "first_paragraph", "first_sentence", "outline", "plain_inline",
@@ -197,13 +198,3 @@ def first_paragraph(blocks: Sequence[Block]) -> str:
         if block.kind == "list" and block.items:
             return " ".join(block.items)
     return ""
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])")
-
-
-def first_sentence(text: str, limit: int = 240) -> str:
-    sentence = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
-    if len(sentence) > limit:
-        sentence = sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
-    return sentence

@@ -274,3 +274,11 @@ def test_a_link_from_another_page_reaches_an_authors_anchor(built: BuildResult, 
                               " return t >= 0 && t < 300; })()", timeout=10_000)
     finally:
         tab.close()
+
+
+def test_headings_never_take_an_id_the_theme_uses() -> None:
+    from sitegen.parse import RESERVED_IDS
+
+    used = {m for path in (ROOT / "themes/default/templates").glob("*.html")
+            for m in re.findall(r'\bid="([^"{]+)"', path.read_text(encoding="utf-8"))}
+    assert used <= RESERVED_IDS, f"add to parse.RESERVED_IDS: {sorted(used - RESERVED_IDS)}"
