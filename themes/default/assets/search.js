@@ -119,29 +119,153 @@
     });
   }
 
-  /** lunr results for `text` against `idx`; never throws, [] for an empty query. */
-  function runSearch(idx, text, options) {
-    var terms = queryTerms(text, options);
+  /**
+   * The ranking, in one pure function (sitegen lookup mirrors it in Python): query terms from
+   * queryTerms + a loaded index -> lunr results, best first, each with `coverage`.
+   *
+   * Coverage first: a result's coverage is the boost-weighted share of the query's terms it
+   * matches, so a document holding all five words of a pasted message beats one holding two of
+   * them in its title. lunr's score (BM25 with field boosts) orders results of equal coverage.
+   */
+  function rank(idx, terms) {
     // A term found in most documents adds almost nothing to any score (its idf is near 0) but
     // makes lunr score every document: leave such terms out while the query has others.
     var rare = terms.filter(function (t) { return !isCommon(idx, t.term); });
     if (rare.length) terms = rare;
     if (!terms.length) return [];
-    try {
-      return idx.query(function (q) {
-        terms.forEach(function (t) {
-          // usePipeline: the query term is stemmed by lunr.js's stemmer, as the index was.
-          q.term(t.term, { boost: t.boost, usePipeline: true });
-          if (t.prefix) {
-            q.term(t.term, { boost: t.boost / 2, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
-          }
-        });
+    var results = idx.query(function (q) {
+      terms.forEach(function (t) {
+        // usePipeline: the query term is stemmed by lunr.js's stemmer, as the index was.
+        // (A typo's correction is an index term already: `raw`, it is not stemmed again.)
+        q.term(t.term, { boost: t.boost, usePipeline: !t.raw });
+        if (t.prefix) {
+          q.term(t.term, { boost: t.boost / 2, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
+        }
       });
+    });
+    var total = 0;
+    var wanted = terms.map(function (t) {
+      total += t.boost;
+      return { stem: t.stem || stemOf(t.term), term: t.term, prefix: t.prefix, boost: t.boost };
+    });
+    results.forEach(function (r) {
+      var matched = (r.matchData && r.matchData.metadata) || {};
+      var names = Object.keys(matched);
+      var got = 0;
+      wanted.forEach(function (w) {
+        var hit = w.stem in matched || (w.prefix && names.some(function (n) { return n.lastIndexOf(w.term, 0) === 0; }));
+        if (hit) got += w.boost;
+      });
+      r.coverage = total ? got / total : 0;
+    });
+    return results.sort(function (a, b) {
+      return coverageStep(b.coverage) - coverageStep(a.coverage) || b.score - a.score || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
+    });
+  }
+
+  // Coverage is compared in steps, so a hair's difference in a long paste (one frame word) does not
+  // outrank a much better score.
+  var COVERAGE_STEPS = 20;
+
+  function coverageStep(coverage) {
+    return Math.round(coverage * COVERAGE_STEPS);
+  }
+
+  /** rank() for `text`; never throws, [] for an empty query. */
+  function runQuery(idx, terms) {
+    try {
+      return rank(idx, terms);
     } catch (err) {
       // Not expected (terms hold no query syntax), but a search box must never break the page.
       if (typeof console !== "undefined") console.error("sitegen search:", err);
       return [];
     }
+  }
+
+  /**
+   * Search `idx` for `text`: {results, showing}. When nothing (or only a weak match) is found, the
+   * longer words not in the index are retried one edit away (a typo), and `showing` is the text
+   * the results are for. options.prefix: the last word is still being typed.
+   */
+  function search(idx, text, options) {
+    var terms = queryTerms(text, options);
+    var results = runQuery(idx, terms);
+    var best = results.length ? results[0].coverage : 0;
+    if (best >= WEAK_COVERAGE) return { results: results, showing: null };
+    var fixed = correctTerms(idx, terms);
+    if (!fixed) return { results: results, showing: null };
+    var retried = runQuery(idx, fixed.terms);
+    if (!retried.length || retried[0].coverage <= best) return { results: results, showing: null };
+    return { results: retried, showing: fixed.showing(text) };
+  }
+
+  /** lunr results for `text` against `idx` (typos corrected as `search` does); never throws. */
+  function runSearch(idx, text, options) {
+    return search(idx, text, options).results;
+  }
+
+  /* ------------------------------------------------------------ typo tolerance */
+
+  var WEAK_COVERAGE = 0.5; // best result matches under half the query: retry with corrections
+  var TYPO_MIN_LENGTH = 5; // shorter words have too many neighbours one edit away
+
+  /** Terms with each long unknown word replaced by its most common index term one edit away. */
+  function correctTerms(idx, terms) {
+    var postings = idx.sitegenPostings;
+    if (!postings) return null;
+    var swaps = [];
+    var out = terms.map(function (t) {
+      var stem = stemOf(t.term);
+      if (t.term.length < TYPO_MIN_LENGTH || postings.get(stem) || !/^[a-z]+$/.test(t.term)) return t;
+      var found = nearestTerm(postings, stem);
+      if (!found) return t;
+      swaps.push({ from: t.term, stem: stem, to: found });
+      return { term: found, stem: found, boost: t.boost, prefix: false };
+    });
+    if (!swaps.length) return null;
+    return {
+      terms: out.map(function (t) {
+        // A corrected term is an index term already: keep the pipeline from stemming it again.
+        return t.stem ? { term: t.term, stem: t.stem, boost: t.boost, prefix: false, raw: true } : t;
+      }),
+      showing: function (text) {
+        var shown = text;
+        swaps.forEach(function (s) {
+          // The word as typed, with the edit applied to its stem: `conection` -> `connection`.
+          var word = s.stem && s.from.lastIndexOf(s.stem, 0) === 0 ? s.to + s.from.slice(s.stem.length) : s.to;
+          shown = shown.replace(new RegExp("\\b" + s.from + "\\b", "i"), word);
+        });
+        return shown;
+      }
+    };
+  }
+
+  /** The index term one edit from `word` found in the most documents, or null. */
+  function nearestTerm(postings, word) {
+    var best = null;
+    var bestCount = 0;
+    postings.sorted.forEach(function (term) {
+      if (Math.abs(term.length - word.length) > 1 || !oneEditApart(term, word)) return;
+      var row = postings.rows[term];
+      var count = 0;
+      Object.keys(row[2]).forEach(function (field) { count += row[2][field].length; });
+      if (count > bestCount) { best = term; bestCount = count; }
+    });
+    return best;
+  }
+
+  /** Whether `a` and `b` differ by one insertion, deletion, substitution or swap of neighbours. */
+  function oneEditApart(a, b) {
+    if (a === b) return false;
+    var i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    if (a.length === b.length) {
+      if (a.slice(i + 1) === b.slice(i + 1)) return true; // substitution
+      return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // swap
+    }
+    var longer = a.length > b.length ? a : b;
+    var shorter = a.length > b.length ? b : a;
+    return longer.slice(i + 1) === shorter.slice(i);
   }
 
   // Measured with `make bench` (search quality): leaving out terms found in over a fifth of the
@@ -531,6 +655,8 @@
   return {
     loadIndex: loadIndex,
     queryTerms: queryTerms,
+    rank: rank,
+    search: search,
     runSearch: runSearch,
     snippetParts: snippetParts,
     matchedTerms: matchedTerms,
