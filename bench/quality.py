@@ -221,10 +221,13 @@ def split_queries(site: Any) -> list[Query]:
         if long:
             for text in deep_lines(doc.body):
                 deep.setdefault(text, set())
-    flat = {rel: " ".join(doc.body.split()) for rel, doc in ((d.source.rel, d) for d in site.documents)}
+    # A text found in several documents is answered by any of them.
+    flat = {page_of[d.source.rel]: " ".join(_MARKUP.sub(lambda m: m.group(1) or "", d.body).split())
+            for d in site.documents if page_of[d.source.rel] in listed}
     for text in deep:
-        deep[text] = {page_of[rel] for rel, body in flat.items() if text in " ".join(_MARKUP.sub(
-            lambda m: m.group(1) or "", body).split()) and page_of[rel] in listed}
+        deep[text] = {page for page, body in flat.items() if text in body}
+    for text, pages in errors.items():
+        pages.update(page for page, body in flat.items() if text in body)
     out: list[Query] = []
     for text, pages in errors.items():
         splits = origin[text]
