@@ -51,9 +51,11 @@ GLOBAL_NAME = "SITEGEN_SEARCH"
 # Size bounds, measured on 1,000 generated documents of 400-800 words (numbers in the commit):
 # together they take the index from 1.43 MB to 0.79 MB gzipped with the same hit@1/hit@3/MRR.
 #
-# A body term scoring under MIN_SCORES["b"] is dropped from that document's body. With tf = 1 at
-# average length a term scores its idf, which is under 1 when more than about 37% of documents
-# hold it; dropping such postings takes 40% off the gzipped index and moves no ranking we measured.
+# A body term whose idf (times the field's boost) is under MIN_SCORES["b"] is dropped from every
+# body: idf is under 1 when more than about 37% of documents hold the term; dropping such postings
+# takes 40% off the gzipped index and moves no ranking we measured. The floor is on idf, not on
+# the score: a long guide's length lowers every score in it, and a floor on scores dropped the
+# rare words of the second half of long guides, the very words a pasted error is found by.
 # The kept postings score exactly as if nothing were dropped (idf counts every posting).
 MIN_SCORES: Mapping[str, float] = {"b": 1.0}
 # lunr (py and js) rounds scores to 3 decimals; 2 keep 3 significant digits of every kept body
@@ -216,7 +218,7 @@ class AnalysedBuilder(Builder):
                 for term, tf in zip(field.terms, field.counts):
                     idf, index = known[term]
                     score = idf * (k1_plus_1 * tf) / (norm + tf) * boost
-                    if score < floor:
+                    if idf * boost < floor:
                         continue
                     if self.compact:
                         found = compact_postings.get(term)
