@@ -86,6 +86,7 @@ class SearchEntry:
     root_cause: tuple[str, ...]
     headings: tuple[str, ...]
     body: str  # plain text of the rendered body, no markup
+    guide: str = ""  # for one problem of a long guide: the guide's title, which its result names
 
 
 @dataclass(frozen=True)
@@ -330,6 +331,7 @@ def _store_entry(entry: SearchEntry) -> dict[str, Any]:
         "problem_type": list(entry.problem_type),
         "severity": entry.severity,
         "snippet": snippet.strip(),
+        **({"guide": entry.guide} if entry.guide else {}),
     }
 
 

@@ -248,13 +248,29 @@
       showing: function (text) {
         var shown = text;
         swaps.forEach(function (s) {
-          // The word as typed, with the edit applied to its stem: `conection` -> `connection`.
-          var word = s.stem && s.from.lastIndexOf(s.stem, 0) === 0 ? s.to + s.from.slice(s.stem.length) : s.to;
-          shown = shown.replace(new RegExp("\\b" + s.from + "\\b", "i"), word);
+          shown = shown.replace(new RegExp("\\b" + s.from + "\\b", "i"), applyEdit(s.from, s.stem, s.to));
         });
         return shown;
       }
     };
+  }
+
+  /**
+   * The word as typed with the one edit that turns its stem into `to`: `gatway` (stem `gatwai`,
+   * corrected to the index term `gatewai`) -> `gateway`. Falls back to `to` itself.
+   */
+  function applyEdit(word, stem, to) {
+    var same = 0;
+    while (same < word.length && same < stem.length && word[same] === stem[same]) same++;
+    var i = 0;
+    while (i < stem.length && i < to.length && stem[i] === to[i]) i++;
+    if (i < same) {
+      if (to.length > stem.length) return word.slice(0, i) + to[i] + word.slice(i);
+      if (to.length < stem.length) return word.slice(0, i) + word.slice(i + 1);
+      if (stem.slice(i + 1) === to.slice(i + 1)) return word.slice(0, i) + to[i] + word.slice(i + 1);
+      return word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2);
+    }
+    return stem === word.slice(0, stem.length) ? to + word.slice(stem.length) : to;
   }
 
   /** The index term one edit from `word` found in the most documents, or null. */
@@ -352,6 +368,13 @@
   var DROPDOWN_RESULTS = 8;
   var PAGE_RESULTS = 100;
 
+  /** `import_error` -> `Import error`, as the site's pages show values (sitegen.pages.humanize). */
+  function humanize(value) {
+    var text = String(value).replace(/_/g, " ");
+    var lower = text === text.toLowerCase() && text !== text.toUpperCase();
+    return lower ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+  }
+
   function valuesOf(doc, key) {
     var value = doc[key];
     if (Array.isArray(value)) return value;
@@ -394,11 +417,16 @@
       doc.body.appendChild(script);
     }
 
-    function search(text) {
-      var hits = runSearch(state.idx, text, { prefix: true });
-      return hits.map(function (hit) {
+    // Prefix expansion only while the user is typing the last word: never for a paste, a drop,
+    // an autocompleted word or a query arriving in the page address.
+    var typing = false;
+
+    function find(text) {
+      var found = search(state.idx, text, { prefix: typing });
+      var results = found.results.map(function (hit) {
         return { doc: state.byRef[hit.ref], hit: hit };
       }).filter(function (r) { return r.doc; });
+      return { results: results, showing: found.showing };
     }
 
     function el(tag, className, text) {
@@ -410,10 +438,16 @@
 
     function metaLine(d) {
       var meta = el("span", "search-result-meta");
-      var bits = [valuesOf(d, "component").join(", "), valuesOf(d, "problem_type").join(", "), d.severity || ""];
+      var bits = [valuesOf(d, "component").map(humanize).join(", "), valuesOf(d, "problem_type").map(humanize).join(", "),
+                  d.severity ? humanize(d.severity) : ""];
       meta.textContent = bits.filter(Boolean).join(" · ");
       if (d.severity) meta.setAttribute("data-severity", d.severity);
       return meta;
+    }
+
+    /** "In guide: …" for one problem of a long guide, so the reader knows where it lands. */
+    function guideLine(d) {
+      return d.guide ? el("span", "search-result-guide", "In guide: " + d.guide) : null;
     }
 
     function snippetNode(r, tag) {
@@ -440,6 +474,7 @@
       if (!raw || !/[\r\n]/.test(raw)) return;
       setTimeout(function () {
         state.pasted = { raw: raw, value: input.value };
+        typing = false;
         update();
       }, 0);
     });
@@ -457,7 +492,8 @@
       input.setAttribute("aria-autocomplete", "list");
       input.setAttribute("aria-controls", listbox.id);
       input.setAttribute("aria-expanded", "false");
-      // Keep focus in the input when a result is clicked; the link still navigates.
+      // Keep focus in the input when a result is pressed, with any button: a blur would close the
+      // dropdown before the click lands. The link still opens (a middle click in a new tab).
       dropdown.addEventListener("mousedown", function (event) { event.preventDefault(); });
     }
 
@@ -484,7 +520,7 @@
       input.setAttribute("aria-expanded", "false");
     }
 
-    function renderDropdown(results, text) {
+    function renderDropdown(results, text, showing) {
       dropdown.textContent = "";
       listbox.textContent = "";
       options = [];
@@ -492,21 +528,27 @@
       input.removeAttribute("aria-activedescendant");
       if (!text.trim()) return closeDropdown();
       results.slice(0, DROPDOWN_RESULTS).forEach(function (r, i) {
-        var li = el("li", "search-result");
-        li.id = "search-option-" + i;
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", "false");
-        // An option holds no link (a link inside role=option is nested interaction, which screen
-        // readers handle badly): Enter on the highlighted option, or a click, opens the document.
-        li.setAttribute("data-href", root + r.doc.url);
-        li.appendChild(el("span", "search-result-title", r.doc.title));
-        li.addEventListener("mousedown", function (event) { event.preventDefault(); });
-        li.addEventListener("click", function () { win.location.href = li.getAttribute("data-href"); });
-        li.appendChild(metaLine(r.doc));
-        li.appendChild(snippetNode(r, "span"));
+        // Each option is the result's own link (role=option is allowed on <a href>), so a middle
+        // click, "open in new tab" and copying the address work as on any link. The <li> is only
+        // a list item to assistive technology's eyes: role=none.
+        var li = el("li");
+        li.setAttribute("role", "none");
+        var link = el("a", "search-result");
+        link.id = "search-option-" + i;
+        link.href = root + r.doc.url;
+        link.setAttribute("role", "option");
+        link.setAttribute("aria-selected", "false");
+        link.setAttribute("tabindex", "-1");
+        link.appendChild(el("span", "search-result-title", r.doc.title));
+        var guide = guideLine(r.doc);
+        if (guide) link.appendChild(guide);
+        link.appendChild(metaLine(r.doc));
+        link.appendChild(snippetNode(r, "span"));
+        li.appendChild(link);
         listbox.appendChild(li);
-        options.push(li);
+        options.push(link);
       });
+      if (showing) dropdown.appendChild(el("p", "search-dropdown-status search-showing", "Showing results for “" + showing + "”"));
       if (!results.length) dropdown.appendChild(el("p", "search-dropdown-status", "No matching documents."));
       dropdown.appendChild(listbox);
       var all = el("a", "search-all", results.length === 1 ? "The 1 result" : results.length ? "All " + results.length + " results" : "Search page");
@@ -523,6 +565,31 @@
     var filters = {};
     FACETS.forEach(function (f) { filters[f[0]] = params.getAll(f[0]); });
     var pageResults = [];
+    var pageShowing = null;
+    var pageLimit = PAGE_RESULTS;
+    var moreButton = doc.getElementById("search-more");
+    var filterBox = doc.getElementById("search-filter");
+    var wide = win.matchMedia ? win.matchMedia("(min-width: 60em)") : null;
+
+    // The facets are a side column on wide screens (always open) and fold under "Filter" on
+    // narrow ones (closed until asked for, so the results come first).
+    function fitFilter() {
+      if (filterBox) filterBox.open = !!(wide && wide.matches);
+    }
+    if (filterBox) {
+      fitFilter();
+      if (wide && wide.addEventListener) wide.addEventListener("change", fitFilter);
+    }
+    if (moreButton) {
+      moreButton.addEventListener("click", function () {
+        pageLimit += PAGE_RESULTS;
+        renderResults();
+      });
+    }
+
+    function filtering() {
+      return FACETS.some(function (f) { return filters[f[0]].length > 0; });
+    }
 
     function passes(d) {
       return FACETS.every(function (f) {
@@ -569,36 +636,50 @@
             var list = filters[f[0]].filter(function (v) { return v !== name; });
             if (check.checked) list.push(name);
             filters[f[0]] = list;
+            pageLimit = PAGE_RESULTS;
             rememberInUrl();
             renderResults();
           });
           label.appendChild(check);
-          label.appendChild(doc.createTextNode(" " + name + " (" + counts[name] + ")"));
+          label.appendChild(doc.createTextNode(" " + humanize(name) + " (" + counts[name] + ")"));
           box.appendChild(label);
         });
         facetsBox.appendChild(box);
       });
+      if (filterBox) filterBox.hidden = !facetsBox.childNodes.length;
     }
 
     function renderResults() {
       var text = input.value.trim();
-      var shown = pageResults.filter(function (r) { return passes(r.doc); }).slice(0, PAGE_RESULTS);
+      var passing = pageResults.filter(function (r) { return passes(r.doc); });
+      var shown = passing.slice(0, pageLimit);
       resultsList.textContent = "";
       shown.forEach(function (r) {
         var li = el("li", "search-result");
         var link = el("a", "search-result-title", r.doc.title);
         link.href = root + r.doc.url;
         li.appendChild(link);
+        var guide = guideLine(r.doc);
+        if (guide) li.appendChild(guide);
         li.appendChild(metaLine(r.doc));
         li.appendChild(snippetNode(r, "p"));
         resultsList.appendChild(li);
       });
+      if (moreButton) {
+        moreButton.hidden = passing.length <= shown.length;
+        moreButton.textContent = "Show more (" + (passing.length - shown.length) + " left)";
+      }
       if (!statusBox) return;
-      var quoted = "“" + (text.length > 80 ? text.slice(0, 80) + "…" : text) + "”";
-      if (!text) statusBox.textContent = "Type a word or paste an error message.";
-      else if (!pageResults.length) statusBox.textContent = "No documents match " + quoted + ". Try fewer words or the exact error message.";
-      else if (shown.length < pageResults.length) statusBox.textContent = shown.length + " of " + pageResults.length + (pageResults.length === 1 ? " result" : " results") + " for " + quoted + " (filtered).";
-      else statusBox.textContent = pageResults.length + (pageResults.length === 1 ? " result" : " results") + " for " + quoted + ".";
+      var shownText = pageShowing || text;
+      var quoted = "“" + (shownText.length > 80 ? shownText.slice(0, 80) + "…" : shownText) + "”";
+      var count = function (n) { return n + (n === 1 ? " result" : " results"); };
+      var message;
+      if (!text) message = "Type a word or paste an error message.";
+      else if (!pageResults.length) message = "No documents match " + quoted + ". Try fewer words or the exact error message.";
+      else if (filtering()) message = passing.length + " of " + count(pageResults.length) + " for " + quoted + " (filtered).";
+      else message = count(pageResults.length) + " for " + quoted + ".";
+      if (pageShowing && pageResults.length) message = "Showing results for " + quoted + ". " + message.replace(" for " + quoted, "");
+      statusBox.textContent = message;
     }
 
     function showError(err) {
@@ -614,21 +695,28 @@
         whenLoaded(function (err) {
           if (err) return showError(err);
           var text = queryText();
-          var results = search(text);
+          var found = find(text);
+          var results = found.results;
           if (resultsList) {
             pageResults = results;
+            pageShowing = found.showing;
+            pageLimit = PAGE_RESULTS;
             rememberInUrl();
             renderFacets();
             renderResults();
           } else if (listbox) {
-            renderDropdown(results, text);
+            renderDropdown(results, text, found.showing);
           }
         });
       }, 60);
     }
 
     input.addEventListener("focus", function () { whenLoaded(function () {}); });
-    input.addEventListener("input", update);
+    input.addEventListener("input", function (event) {
+      var kind = event.inputType || "";
+      typing = /^(insert|delete)/.test(kind) && !/FromPaste|FromDrop|FromYank|ReplacementText/.test(kind);
+      update();
+    });
     input.addEventListener("blur", function () { closeDropdown(); });
     input.addEventListener("keydown", function (event) {
       if (!listbox) return;
@@ -644,13 +732,20 @@
         setActive(next);
       } else if (event.key === "Enter" && open && active >= 0) {
         event.preventDefault();
-        win.location.href = options[active].getAttribute("data-href");
+        win.location.href = options[active].href;
       } else if (event.key === "Escape" && !dropdown.hidden) {
         event.preventDefault();
         closeDropdown();
       }
     });
     doc.addEventListener("keydown", function (event) {
+      // Ctrl-K (Cmd-K on a Mac) focuses the search box from anywhere, as in most documentation sites.
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && (event.key === "k" || event.key === "K")) {
+        event.preventDefault();
+        input.focus();
+        input.select();
+        return;
+      }
       if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
       var t = event.target;
       var tag = t && t.tagName ? t.tagName.toLowerCase() : "";
@@ -675,6 +770,8 @@
     queryTerms: queryTerms,
     rank: rank,
     search: search,
+    humanize: humanize,
+    applyEdit: applyEdit,
     runSearch: runSearch,
     snippetParts: snippetParts,
     matchedTerms: matchedTerms,
