@@ -489,3 +489,34 @@ def test_compact_index_equals_compacting_lunr_form() -> None:
     analyses = [analyse(e) for e in ENTRIES]
     direct = build_compact_index(ENTRIES, analyses)
     assert json.dumps(direct) == json.dumps(compact(build_index(ENTRIES, analyses)))
+
+
+def test_a_result_covering_the_whole_query_beats_a_title_match_of_two_words(tmp_path: Path) -> None:
+    entries = [
+        entry(1, "Cleanup registry", body="How the registry is laid out."),
+        entry(2, "Workers stop", body="The cleanup worker reports registry stalled while the queue drains."),
+        *(entry(n, f"Unrelated {n}", body="nothing of note here") for n in range(3, 14)),
+    ]
+    script = tmp_path / "search-index.js"
+    script.write_text(build_search_index(entries), encoding="utf-8")
+    [found] = query(script, ["cleanup worker registry stalled queue"])
+    assert found["refs"][:2] == ["2", "1"]  # by score alone, the title match of two words came first
+
+
+def test_a_pasted_word_is_not_a_prefix_but_a_typed_one_is(tmp_path: Path) -> None:
+    entries = [entry(1, "Session errors", symptoms=("greenlet_spawn has not been called",)),
+               *(entry(n, f"Other {n}", body="cleanup of caches") for n in range(2, 6))]
+    script = tmp_path / "search-index.js"
+    script.write_text(build_search_index(entries), encoding="utf-8")
+    pasted, typed = query(script, [{"text": "cache greenl", "prefix": False}, {"text": "cache greenl", "prefix": True}])
+    assert "1" not in pasted["refs"] and typed["refs"][:1] == ["1"]
+
+
+def test_a_typo_in_a_longer_word_is_corrected_one_edit_away(tmp_path: Path) -> None:
+    entries = [entry(1, "Gateway timeout", body="The gateway closes idle connections."),
+               *(entry(n, f"Other {n}", body="nothing of note here") for n in range(2, 6))]
+    script = tmp_path / "search-index.js"
+    script.write_text(build_search_index(entries), encoding="utf-8")
+    found = run_node("typo.js", str(script), stdin=["gatway timeuot", "gate"])
+    assert found[0]["refs"][:1] == ["1"] and found[0]["showing"] == "gateway timeout"
+    assert found[1]["showing"] is None  # short words are never "corrected"
