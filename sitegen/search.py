@@ -165,6 +165,9 @@ class AnalysedBuilder(Builder):
         # gives, instead of lunr's object per field holding an empty object per document.
         self.compact = compact
         self.compact_postings: dict[str, tuple[int, dict[str, list[int | str]]]] = {}
+        # Terms some of whose postings fell under `min_scores`: the index no longer shows how
+        # common they are, so it lists them (search.js leaves them out of a query's coverage).
+        self.dropped: set[str] = set()
         self._added: list[tuple[str, Analysis]] = []
         # Postings per term, counting a document once per field that holds the term (as lunr's
         # idf does); in order of first occurrence, which is the order of lunr's term indexes.
@@ -220,6 +223,7 @@ class AnalysedBuilder(Builder):
                     idf, index = known[term]
                     score = idf * (k1_plus_1 * tf) / (norm + tf) * boost
                     if idf * boost < floor:
+                        self.dropped.add(term)
                         continue
                     if self.compact:
                         found = compact_postings.get(term)
@@ -294,6 +298,7 @@ def build_compact_index(entries: Sequence[SearchEntry], analyses: Sequence[Analy
         "pipeline": builder.search_pipeline.serialize(),
         "postings": [[term, index, {name: refs[name] for name in names if name in refs}]
                      for term, (index, refs) in sorted(builder.compact_postings.items())],
+        "dropped": sorted(builder.dropped),
     }
 
 
