@@ -285,13 +285,24 @@
   function nearestTerm(postings, word) {
     var best = null;
     var bestCount = 0;
-    postings.sorted.forEach(function (term) {
-      if (Math.abs(term.length - word.length) > 1 || !oneEditApart(term, word)) return;
+    // Only the terms sharing the first letter (a typo there is rare): a slice of the sorted list,
+    // so a retry costs a few hundred comparisons, not one per index term.
+    var list = postings.sorted;
+    var low = 0;
+    var high = list.length;
+    while (low < high) {
+      var mid = (low + high) >>> 1;
+      if (list[mid] < word[0]) low = mid + 1;
+      else high = mid;
+    }
+    for (var i = low; i < list.length && list[i][0] === word[0]; i++) {
+      var term = list[i];
+      if (Math.abs(term.length - word.length) > 1 || !oneEditApart(term, word)) continue;
       var row = postings.rows[term];
       var count = 0;
       Object.keys(row[2]).forEach(function (field) { count += row[2][field].length; });
       if (count > bestCount) { best = term; bestCount = count; }
-    });
+    }
     return best;
   }
 
