@@ -4,6 +4,11 @@ For every symptom of every entry of a built site, the symptom is a query and the
 the answer; a second query has the names in quotes changed (`'Parcel'` -> `'Invoice'`), as when the
 same error hits another model. Queries run through search.js (Chromium, else node). Reported:
 hit@1, hit@3 and MRR (over the top 10), and the index's size and build time.
+
+`split_queries` adds queries that do not come from what sitegen extracted, so a document whose
+metadata sitegen misreads is still measured: the error lines a document carries in its body (found
+here by a scan of its own, not sitegen's extractor), each also pasted inside a traceback, and lines
+from deep inside long documents (past word 400). The table splits them by where they came from.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class Query:
     text: str
     expected: frozenset[str]  # urls of every entry that lists exactly this symptom
     renamed: bool
+    splits: frozenset[str] = frozenset()  # the rows of the split table this query counts in
 
 
 def rename_quoted(text: str) -> str:
@@ -100,6 +106,8 @@ def measure_corpus(name: str, content: Path, output: Path, search: Search) -> di
     data = (output / "search-index.js").read_bytes()
     queries = queries_of(result.site.entries)
     results = search(output, [q.text for q in queries])
+    split = split_queries(result.site)
+    split_results = search(output, [q.text for q in split])
     return {
         "name": name,
         "content": str(content),
@@ -110,4 +118,151 @@ def measure_corpus(name: str, content: Path, output: Path, search: Search) -> di
         "index_raw_bytes": len(data),
         "index_gzip_bytes": len(gzip.compress(data, 9, mtime=0)),
         **score(queries, results),
+        "splits": score_splits(split, split_results),
     }
+
+
+# ------------------------------------------------------------------ split queries (issue 13)
+
+LONG_WORDS = 400  # a body longer than this is a "long guide"; its deep queries start past this word
+DEEP_PER_DOC = 3  # lines taken from deep inside each long document
+TRACEBACK_HEAD = ('Traceback (most recent call last):\n  File "/srv/app/app/main.py", line 88, in <module>\n'
+                  '    run()\n  File "/srv/app/app/runner.py", line 21, in run\n    return handler(event)\n')
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# An error as a program prints it: `ValueError: ...`, `pkg.FooError: ...`, `Error: ...`, `ERROR ...`.
+_ERROR_TEXT = re.compile(r"(?:\b[\w.]+\.)?\b[A-Z]\w*(?:Error|Exception)\b:\s+\S.*|^\s*(?:Error|ERROR|FATAL|fatal|error):?\s+\S.*")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+_MARKUP = re.compile(r"[*_]{1,2}(?=\S)|(?<=\S)[*_]{1,2}|\[([^\]]*)\]\([^)]*\)")
+
+
+def _clean_error(text: str) -> str:
+    text = text.strip().rstrip("|").strip().strip("`").strip()
+    return " ".join(text.split())
+
+
+def body_errors(body: str) -> list[tuple[str, int, bool]]:
+    """The error messages written in a Markdown body: (text, word offset, inside a code block).
+
+    Deliberately not sitegen's extractor: the bench must also catch what that extractor misses.
+    """
+    out: list[tuple[str, int, bool]] = []
+    words = 0
+    fence: str | None = None
+    for line in body.split("\n"):
+        at = words
+        words += len(line.split())
+        marker = _FENCE_LINE.match(line)
+        if marker:
+            fence = None if fence and line.strip().startswith(fence) else (fence or marker.group(1)[:3])
+            continue
+        if fence:
+            match = _ERROR_TEXT.search(line)
+            if match and not re.match(r"\s*(?:raise|except|class|def|import|from|assert|with)\b", line):
+                out.append((_clean_error(match.group(0)), at, True))
+            continue
+        for span in _CODE_SPAN.findall(line):
+            if _ERROR_TEXT.match(span):
+                out.append((_clean_error(span), at, False))
+    return [(text, at, code) for text, at, code in out if 12 <= len(text) <= 300]
+
+
+def deep_lines(body: str, count: int = DEEP_PER_DOC) -> list[str]:
+    """Up to `count` prose lines (6 to 14 words) starting past word LONG_WORDS, evenly spread."""
+    found: list[str] = []
+    words = 0
+    fence = False
+    for line in body.split("\n"):
+        at = words
+        words += len(line.split())
+        if _FENCE_LINE.match(line):
+            fence = not fence
+            continue
+        text = line.strip()
+        if fence or at < LONG_WORDS or not text or text.startswith(("#", "|", ">", "<")):
+            continue
+        text = _MARKUP.sub(lambda m: m.group(1) or "", re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", text))
+        picked = text.split()[:14]
+        if len(picked) >= 6:
+            found.append(" ".join(picked))
+    if len(found) <= count:
+        return found
+    return [found[round(i * (len(found) - 1) / (count - 1))] for i in range(count)] if count > 1 else found[:1]
+
+
+def _page(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+def split_queries(site: Any) -> list[Query]:
+    """Queries labelled by split; every expected url is a page (a guide's sections count as it)."""
+    errors: dict[str, set[str]] = {}  # error text -> pages carrying it
+    origin: dict[str, set[str]] = {}  # error text -> splits from where it was found
+    deep: dict[str, set[str]] = {}
+    page_of = {doc.source.rel: _page(site.urls[doc.source.rel]) for doc in site.documents}
+    listed = {_page(entry.url) for entry in site.entries}
+
+    def note(text: str, page: str, splits: set[str]) -> None:
+        errors.setdefault(text, set()).add(page)
+        origin.setdefault(text, set()).update(splits)
+
+    for entry in site.entries:
+        fm = "front matter" if entry.doc.body_line > 1 else "no front matter"
+        for symptom in entry.symptoms:
+            if symptom.strip():
+                note(symptom.strip(), _page(entry.url), {fm})
+    for doc in site.documents:
+        page = page_of[doc.source.rel]
+        if page not in listed:
+            continue  # templates and index pages are not search results
+        fm = "front matter" if doc.body_line > 1 else "no front matter"
+        long = len(doc.body.split()) > LONG_WORDS
+        for text, _, in_code in body_errors(doc.body):
+            note(text, page, {fm} | ({"long: error code blocks"} if long and in_code else set()))
+        if long:
+            for text in deep_lines(doc.body):
+                deep.setdefault(text, set())
+    # A text found in several documents is answered by any of them.
+    flat = {page_of[d.source.rel]: " ".join(_MARKUP.sub(lambda m: m.group(1) or "", d.body).split())
+            for d in site.documents if page_of[d.source.rel] in listed}
+    for text in deep:
+        deep[text] = {page for page, body in flat.items() if text in body}
+    for text, pages in errors.items():
+        pages.update(page for page, body in flat.items() if text in body)
+    out: list[Query] = []
+    for text, pages in errors.items():
+        splits = origin[text]
+        expected = frozenset(pages)
+        out.append(Query(text, expected, False, frozenset(splits | {"verbatim"})))
+        renamed = rename_quoted(text)
+        if renamed != text:
+            out.append(Query(renamed, expected, True, frozenset((splits - {"long: error code blocks"}) | {"names changed"})))
+        out.append(Query(TRACEBACK_HEAD + text, expected, False,
+                         frozenset((splits - {"long: error code blocks"}) | {"in a traceback"})))
+    for text, pages in deep.items():
+        if pages:
+            out.append(Query(text, frozenset(pages), False, frozenset({"long: past word 400"})))
+    return out
+
+
+SPLITS = ("front matter", "no front matter", "verbatim", "names changed", "in a traceback",
+          "long: past word 400", "long: error code blocks")
+
+
+def score_splits(queries: Sequence[Query], results: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """hit@1, hit@3 and MRR per split and overall; a result counts by its page (fragment dropped)."""
+    ranks = [next((i for i, url in enumerate(urls, 1) if _page(url) in q.expected), None)
+             for q, urls in zip(queries, results)]
+
+    def one(chosen: list[int]) -> dict[str, Any]:
+        picked = [ranks[i] for i in chosen]
+        n = len(picked) or 1
+        return {"queries": len(picked), "hit_at_1": sum(1 for r in picked if r == 1) / n,
+                "hit_at_3": sum(1 for r in picked if r is not None and r <= 3) / n,
+                "mrr": sum(1 / r for r in picked if r is not None) / n}
+
+    out = {"overall": one(list(range(len(queries))))}
+    for name in SPLITS:
+        out[name] = one([i for i, q in enumerate(queries) if name in q.splits])
+    out["misses"] = {name: [q.text[-160:] for q, r in zip(queries, ranks) if name in q.splits and (r is None or r > 3)][:8]
+                     for name in SPLITS}
+    return out

@@ -130,8 +130,24 @@ def table(results: Mapping[str, Any]) -> str:
                          f"{a['hit_at_3']:>8.1%}{a['mrr']:>7.3f}{r['hit_at_1']:>9.0%}/{r['hit_at_3']:>4.0%}    "
                          f"{_size(q['index_raw_bytes'], q['index_gzip_bytes']):>26}{q['index_build_seconds']:>11.2f} s")
         lines.append(f"(queries run through search.js in {results.get('search_runner', '?')})")
+        lines += _split_rows(quality)
 
     lines += ["", f"{'target':<38}{'goal':<16}{'measured':>14}  status"]
     for t in judge(results):
         lines.append(f"{t['what']:<38}{t['target']:<16}{t['shown']:>14}  {t['status']}")
     return "\n".join(lines)
+
+
+def _split_rows(quality: dict[str, Any]) -> list[str]:
+    """Issue 13's splits: where each query came from, and how it was pasted (bench/quality.py)."""
+    lines: list[str] = []
+    for name, q in quality.items():
+        splits = q.get("splits") if isinstance(q, dict) else None
+        if not splits:
+            continue
+        lines += ["", f"{'splits: ' + name:<30}{'queries':>8}{'hit@1':>8}{'hit@3':>8}{'MRR':>7}"]
+        for split, s in splits.items():
+            if split == "misses" or not s.get("queries"):
+                continue
+            lines.append(f"  {split:<28}{s['queries']:>8}{s['hit_at_1']:>8.1%}{s['hit_at_3']:>8.1%}{s['mrr']:>7.3f}")
+    return lines

@@ -22,7 +22,9 @@ from bench.report import judge, table
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
-CORPUS = ROOT.parent / "shared" / "corpus"
+# ../shared/corpus beside the project; from a git worktree under wt/, one folder further up.
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus") if p.is_dir()),
+              ROOT.parent / "shared" / "corpus")
 QUICK_SIZE = 200
 LATENCY_QUERIES = 50
 

@@ -17,7 +17,8 @@ from typing import Any, Mapping, Sequence
 
 from sitegen.diagnostics import Problem
 from sitegen.document import ProblemSection, QuickReferenceRow
-from sitegen.guides import ERROR_HEADING, SYMPTOM_HEADING, lead, list_items, problem_sections, quick_reference, subtree_blocks
+from sitegen.guides import (ERROR_HEADING, SYMPTOM_HEADING, lead, list_items, name_of, problem_sections, quick_reference,
+                            subtree_blocks)
 from sitegen.sections import Block, Section, code_blocks, first_paragraph, first_sentence, plain_inline, read_outline
 
 # Body metadata keys (folded to lower case, single spaces) and the field they fill.
@@ -118,7 +119,7 @@ def extract(body: str, body_line: int, rel: str, raw_html: bool = True) -> tuple
     for i, section in enumerate(sections):
         if section.level == 0 or i in covered:
             continue
-        name = section.title.strip(" :").casefold()
+        name = name_of(section).casefold()
         line = body_line + section.line - 1
         if name in SECTION_KEYS:
             value = lead(section.blocks) if SECTION_KEYS[name] in ("severity", "date") else _first_line(section.blocks)
@@ -133,6 +134,12 @@ def extract(body: str, body_line: int, rel: str, raw_html: bool = True) -> tuple
             if taken and symptoms_line is None:
                 symptoms_line = line
             symptoms.extend(taken)
+
+    # Then the errors written anywhere else in the body (a guide's problems keep their own).
+    body_errors = [e for i, section in enumerate(sections) if i not in covered for e in stated_errors(section.blocks)]
+    if body_errors and symptoms_line is None:
+        symptoms_line = body_line + min(line for _, line in body_errors) - 1
+    symptoms.extend(text for text, _ in body_errors)
 
     date_key = next((k for k in _DATE_RANK if k in meta), None)
     if date_key and date_key != "date":
@@ -230,6 +237,47 @@ def error_lines(blocks: Sequence[Block] | str) -> list[str]:
         if code.info != "mermaid":
             out.extend(_block_errors(code.text.split("\n"), code.info))
     return list(dict.fromkeys(_clip(line) for line in out))
+
+
+# An error as a program prints it, where the body shows one outside an error section: a
+# `SomethingError: message` line (also after a `#` or `//` comment marker in code), or a line
+# opening with `Error:`, `Exception:`, `ERROR`, `FATAL`. Stricter than under an error heading:
+# here a code line that merely names an exception (`except KeyError:`) must not count.
+_STATED_ERROR = re.compile(
+    r"(?:^|(?<=#\s)|(?<=//\s)|(?<=^E\s\s\s))(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Fault)\b: +\S.*"
+    r"|^(?:Error|ERROR|Exception|FATAL|Fatal|error|fatal)(?:\[\w+\])?: +\S.*")
+
+
+def stated_errors(blocks: Sequence[Block]) -> list[tuple[str, int]]:
+    """The error messages shown in blocks outside error sections, with their body lines.
+
+    Code blocks give their printed errors (a traceback its final exception); prose, tables and
+    lists give the code spans and cells that hold a whole error message.
+    """
+    out: list[tuple[str, int]] = []
+    for block in blocks:
+        for code in block.code_blocks():  # also the code inside a list item or a quote
+            if code.info == "mermaid":
+                continue
+            lines = code.text.split("\n")
+            if any(_TRACEBACK_NOISE[0] in line for line in lines):
+                out.extend((line, code.line) for line in _block_errors(lines, code.info)[:1])
+                continue
+            for line in lines:
+                match = _STATED_ERROR.search(line.strip())
+                if match:
+                    out.append((match.group(0).strip(), code.line))
+        if block.kind == "code":
+            continue
+        if block.kind == "table":
+            out.extend((cell.text, row.line) for row in block.rows for cell in row.cells if _STATED_ERROR.fullmatch(cell.text))
+        else:
+            for line, source in block.lines:
+                for span in _INLINE_CODE.findall(source):
+                    text = span.strip("`").strip()
+                    if _STATED_ERROR.fullmatch(text):
+                        out.append((text, line))
+    return [(_clip(text), line) for text, line in out if len(text) >= 12]
 
 
 def _block_errors(block: list[str], lang: str) -> list[str]:

@@ -8,7 +8,11 @@ from typing import Callable, Sequence
 from sitegen.document import ProblemSection, QuickReferenceRow
 from sitegen.sections import Block, Row, Section, first_sentence, plain_inline
 
-SYMPTOM_HEADING = re.compile(r"^(observed |common |key )?(symptoms?|signs|what you see|how it shows up)$", re.I)
+# Headings are matched in English and in the other languages troubleshooting folders are written in
+# (Chinese, Japanese, Korean, Spanish, Portuguese, French, German, Italian, Russian).
+SYMPTOM_HEADING = re.compile(
+    r"^(observed |common |key )?(symptoms?|signs|what you see|how it shows up)$"
+    r"|^(症状|症狀|现象|現象|问题现象|問題現象|故障现象|症状表现|증상|síntomas?|sintomas?|symptômes?|symptome?|sintomi|симптомы)$", re.I)
 SOLUTION_HEADING = re.compile(
     r"^((the|working|quick|general|common|possible|recommended|suggested)\s+)?(solutions?|fix(es)?|resolution|how to fix( it)?|workarounds?)$", re.I)
 CAUSE_HEADING = re.compile(r"^((the|primary|common|possible|likely)\s+)?(root\s+)?causes?$|^why (it|this) happen(s|ed)$", re.I)
@@ -16,13 +20,21 @@ CAUSE_HEADING = re.compile(r"^((the|primary|common|possible|likely)\s+)?(root\s+
 _LABEL = re.compile(r"^\s{0,3}\*\*(?P<label>[A-Za-z ]{2,20}?)\s*(?::\*\*|\*\*\s*:)\s*(?P<rest>.*)$")
 ERROR_HEADING = re.compile(
     r"^(example |primary |secondary |sample |actual |the )?(errors?|exceptions?|warnings?|tracebacks?|stack traces?)"
-    r"( messages?| output| logs?| descriptions?| text)?$", re.I)
+    r"( messages?| output| logs?| descriptions?| text)?$"
+    r"|^(错误|錯誤|报错|報錯|异常|異常)(信息|消息|讯息|訊息|日志|日誌|输出|輸出)?$|^(エラー|例外)(メッセージ|内容|出力|ログ)?$"
+    r"|^(오류|에러)( 메시지)?$|^(mensajes? de error|errores?|mensagens? de erro|erros?|messages? d'erreur|erreurs?"
+    r"|fehlermeldung(en)?|fehler(ausgabe)?|messaggi(o)? di errore|errori|сообщени[ея] об ошибке|ошибк[аи])$", re.I)
 
 ErrorLines = Callable[[Sequence[Block]], list[str]]
 
 
+# What a heading may carry before or after its words: numbering (`2.`, `Step 3:`), emoji, colons.
+_HEADING_NOISE = re.compile(r"^[\W\d_]+|[\s:：.。!！]+$")
+
+
 def name_of(section: Section) -> str:
-    return section.title.strip(" :")
+    """A heading's words without numbering, emoji or a closing colon: `3. 🔴 Symptoms:` -> `Symptoms`."""
+    return _HEADING_NOISE.sub("", section.title.strip())
 
 
 def children(sections: Sequence[Section], index: int) -> list[int]:

@@ -354,7 +354,7 @@ def search_entries(site: Site) -> list[SearchEntry]:
         entries.append(SearchEntry(
             ref=ref, url=entry.url, title=entry.title, component=doc.component, problem_type=doc.problem_type,
             severity=doc.severity, symptoms=entry.symptoms, tags=doc.tags, root_cause=doc.root_cause,
-            headings=headings, body=text,
+            headings=headings, body=text, guide=doc.title if entry.section is not None else "",
         ))
     return entries
 

@@ -22,6 +22,7 @@ from mdit_py_plugins.gfm import gfm_plugin
 # (a second `id="main"` would move the skip link), so the slugger counts them as already used.
 RESERVED_IDS = frozenset({
     "main", "search-input", "search-hint", "search-dropdown", "search-results", "search-status", "search-facets",
+    "search-filter", "search-more", "search-listbox",
     "theme-toggle", "doc-title", "home-title", "stats-title", "recent-title", "charts-title", "matrix-title",
     "symptoms-title", "related-title", "error-filter", "error-count", "error-empty", "error-table", "sort-label",
 })

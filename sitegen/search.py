@@ -43,16 +43,19 @@ FIELDS: tuple[tuple[str, int], ...] = (
     ("h", 3),  # headings
     ("b", 1),  # body
 )
-BODY_WORDS = 400  # words of body text indexed; symptoms are always indexed whole
+# The whole body is indexed: an error message in the second half of a long guide must be found.
+# (Until issue 13 only the first 400 words were, and such messages never were.)
 SNIPPET_WORDS = 60  # words of body text kept in the store for result snippets
 GLOBAL_NAME = "SITEGEN_SEARCH"
 
 # Size bounds, measured on 1,000 generated documents of 400-800 words (numbers in the commit):
 # together they take the index from 1.43 MB to 0.79 MB gzipped with the same hit@1/hit@3/MRR.
 #
-# A body term scoring under MIN_SCORES["b"] is dropped from that document's body. With tf = 1 at
-# average length a term scores its idf, which is under 1 when more than about 37% of documents
-# hold it; dropping such postings takes 40% off the gzipped index and moves no ranking we measured.
+# A body term whose idf (times the field's boost) is under MIN_SCORES["b"] is dropped from every
+# body: idf is under 1 when more than about 37% of documents hold the term; dropping such postings
+# takes 40% off the gzipped index and moves no ranking we measured. The floor is on idf, not on
+# the score: a long guide's length lowers every score in it, and a floor on scores dropped the
+# rare words of the second half of long guides, the very words a pasted error is found by.
 # The kept postings score exactly as if nothing were dropped (idf counts every posting).
 MIN_SCORES: Mapping[str, float] = {"b": 1.0}
 # lunr (py and js) rounds scores to 3 decimals; 2 keep 3 significant digits of every kept body
@@ -60,8 +63,8 @@ MIN_SCORES: Mapping[str, float] = {"b": 1.0}
 SCORE_DECIMALS = 2
 
 # Part of the cache key of an Analysis: change it whenever analyse() would give other terms for
-# the same text (tokenizer rules, stemmer, stop words, FIELDS or BODY_WORDS).
-ANALYSIS_VERSION = f"sitegen-search-1/lunr-2.3.9/{','.join(name for name, _ in FIELDS)}/body-{BODY_WORDS}"
+# the same text (tokenizer rules, stemmer, stop words, FIELDS or how much body is indexed).
+ANALYSIS_VERSION = f"sitegen-search-2/lunr-2.3.9/{','.join(name for name, _ in FIELDS)}/body-whole"
 
 # lunr.js 2.3.9 registers its functions under these labels; the index names them when loaded.
 PIPELINE = (stop_word_filter, stemmer)
@@ -83,6 +86,7 @@ class SearchEntry:
     root_cause: tuple[str, ...]
     headings: tuple[str, ...]
     body: str  # plain text of the rendered body, no markup
+    guide: str = ""  # for one problem of a long guide: the guide's title, which its result names
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def field_texts(entry: SearchEntry) -> dict[str, str]:
         "p": "\n".join(entry.problem_type),
         "r": "\n".join(entry.root_cause),
         "h": "\n".join(entry.headings),
-        "b": _first_words(entry.body, BODY_WORDS),
+        "b": entry.body,
     }
 
 
@@ -161,6 +165,9 @@ class AnalysedBuilder(Builder):
         # gives, instead of lunr's object per field holding an empty object per document.
         self.compact = compact
         self.compact_postings: dict[str, tuple[int, dict[str, list[int | str]]]] = {}
+        # Terms some of whose postings fell under `min_scores`: the index no longer shows how
+        # common they are, so it lists them (search.js leaves them out of a query's coverage).
+        self.dropped: set[str] = set()
         self._added: list[tuple[str, Analysis]] = []
         # Postings per term, counting a document once per field that holds the term (as lunr's
         # idf does); in order of first occurrence, which is the order of lunr's term indexes.
@@ -215,7 +222,8 @@ class AnalysedBuilder(Builder):
                 for term, tf in zip(field.terms, field.counts):
                     idf, index = known[term]
                     score = idf * (k1_plus_1 * tf) / (norm + tf) * boost
-                    if score < floor:
+                    if idf * boost < floor:
+                        self.dropped.add(term)
                         continue
                     if self.compact:
                         found = compact_postings.get(term)
@@ -290,6 +298,7 @@ def build_compact_index(entries: Sequence[SearchEntry], analyses: Sequence[Analy
         "pipeline": builder.search_pipeline.serialize(),
         "postings": [[term, index, {name: refs[name] for name in names if name in refs}]
                      for term, (index, refs) in sorted(builder.compact_postings.items())],
+        "dropped": sorted(builder.dropped),
     }
 
 
@@ -327,6 +336,7 @@ def _store_entry(entry: SearchEntry) -> dict[str, Any]:
         "problem_type": list(entry.problem_type),
         "severity": entry.severity,
         "snippet": snippet.strip(),
+        **({"guide": entry.guide} if entry.guide else {}),
     }
 
 

@@ -318,3 +318,92 @@ def test_outline_gives_sections_and_code_blocks_with_lines() -> None:
     assert [(s.level, s.title, s.line, s.anchor) for s in sections] == [(0, "", 1, ""), (1, "Setup", 3, "setup")]
     assert [(b.info, b.line, b.text) for _, b in code_blocks(sections)] == [("python", 6, "raise SystemExit\n"), ("", 11, "in a list\n")]
     assert sections[1].blocks[-1].kind == "list" and sections[1].blocks[-1].items == ("one",)
+
+
+# ---------------------------------------------------------------- issue 13: errors from every format
+
+
+@pytest.mark.parametrize("heading,kind", [
+    ("症状", "symptom"), ("错误信息", "error"), ("エラーメッセージ", "error"), ("Síntomas", "symptom"),
+    ("Mensaje de error", "error"), ("Fehlermeldung", "error"), ("Symptômes", "symptom"), ("2. Error Message:", "error"),
+    ("🔴 Example Error", "error"), ("Error Messages", "error"),
+])
+def test_symptom_and_error_headings_in_other_languages(heading: str, kind: str) -> None:
+    text = f"# T\n\n## {heading}\n\n" + ("- 服务启动后立即退出\n" if kind == "symptom" else "```\nRuntimeError: broker closed the channel\n```\n")
+    facts, _ = extract(body(text), 1, "a.md")
+    assert facts.symptoms == (("服务启动后立即退出",) if kind == "symptom" else ("RuntimeError: broker closed the channel",))
+    assert facts.symptoms_line == 3
+
+
+def test_errors_anywhere_in_a_body_become_symptoms_without_front_matter(tmp_path: Path) -> None:
+    doc, _ = load(tmp_path, """\
+        # Workflow runs fail
+
+        **What happened**: every run failed with `TypeError: unexpected keyword argument 'cycle'` at start.
+
+        ```python
+        value = kwargs.get("value")  # NameError: name 'kwargs' is not defined
+        try:
+            run()
+        except KeyError:
+            raise ValueError("bad")
+        ```
+
+        | Error | Fix |
+        |---|---|
+        | `ImportError: cannot import name 'Node'` | import from the package |
+
+        ```
+        Traceback (most recent call last):
+          File "app.py", line 3, in <module>
+        ValueError: Required parameter 'input_data' not provided
+        ```
+
+        ```yaml
+        Error: Resource not accessible by integration
+        ```
+        """)
+    assert doc.symptoms == (
+        "TypeError: unexpected keyword argument 'cycle'",
+        "NameError: name 'kwargs' is not defined",
+        "ImportError: cannot import name 'Node'",
+        "ValueError: Required parameter 'input_data' not provided",
+        "Error: Resource not accessible by integration",
+    )
+
+
+def test_front_matter_symptoms_are_not_extended_from_the_body(tmp_path: Path) -> None:
+    doc, _ = load(tmp_path, """\
+        ---
+        title: T
+        symptoms: ["Pool exhausted"]
+        ---
+        Also seen: `RuntimeError: pool closed while waiting`.
+        """)
+    assert doc.symptoms == ("Pool exhausted",)
+
+
+def test_a_guides_problems_keep_their_errors_off_the_guide_itself(tmp_path: Path) -> None:
+    facts, _ = extract(body("""\
+        # Guide
+
+        Intro with `OSError: disk quota exceeded on /var` noted.
+
+        ## Problem one
+        ### Symptoms
+        - One
+        ### Error Message
+        ```
+        KeyError: 'tenant' missing from the session
+        ```
+        ### Solution
+        Fix one.
+
+        ## Problem two
+        ### Symptoms
+        - Two
+        ### Solution
+        Fix two.
+        """), 1, "g.md")
+    assert [s.symptoms for s in facts.sections][0] == ("KeyError: 'tenant' missing from the session", "One")
+    assert facts.symptoms == ("OSError: disk quota exceeded on /var",)

@@ -26,6 +26,7 @@ const lunrFormat = Object.assign({}, serialized, {
 delete lunrFormat.postings;
 const stock = lunr.Index.load(lunrFormat);
 const ours = search.loadIndex(serialized);
+stock.sitegenDropped = ours.sitegenDropped;  // what the ranking reads besides lunr's own index
 const queries = JSON.parse(fs.readFileSync(0, "utf8"));
 
 function run(idx, q) {

@@ -32,6 +32,9 @@
       pipeline: lunr.Pipeline.load(serialized.pipeline)
     });
     idx.sitegenPostings = postings;
+    // Terms in so many documents that the index left out their body postings (sitegen/search.py).
+    idx.sitegenDropped = Object.create(null);
+    (serialized.dropped || []).forEach(function (term) { idx.sitegenDropped[term] = true; });
     return idx;
   }
 

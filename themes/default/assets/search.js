@@ -119,24 +119,87 @@
     });
   }
 
-  /** lunr results for `text` against `idx`; never throws, [] for an empty query. */
-  function runSearch(idx, text, options) {
-    var terms = queryTerms(text, options);
+  /**
+   * The ranking, in one pure function (sitegen lookup mirrors it in Python): query terms from
+   * queryTerms + a loaded index -> lunr results, best first, each with `coverage`.
+   *
+   * Coverage first: a result's coverage is the boost-weighted share of the query's terms it
+   * matches, so a document holding all five words of a pasted message beats one holding two of
+   * them in its title. lunr's score (BM25 with field boosts) orders results of equal coverage.
+   */
+  function rank(idx, terms) {
     // A term found in most documents adds almost nothing to any score (its idf is near 0) but
     // makes lunr score every document: leave such terms out while the query has others.
     var rare = terms.filter(function (t) { return !isCommon(idx, t.term); });
     if (rare.length) terms = rare;
     if (!terms.length) return [];
-    try {
-      return idx.query(function (q) {
-        terms.forEach(function (t) {
-          // usePipeline: the query term is stemmed by lunr.js's stemmer, as the index was.
-          q.term(t.term, { boost: t.boost, usePipeline: true });
-          if (t.prefix) {
-            q.term(t.term, { boost: t.boost / 2, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
-          }
-        });
+    var results = idx.query(function (q) {
+      terms.forEach(function (t) {
+        // usePipeline: the query term is stemmed by lunr.js's stemmer, as the index was.
+        // (A typo's correction is an index term already: `raw`, it is not stemmed again.)
+        q.term(t.term, { boost: t.boost, usePipeline: !t.raw });
+        if (t.prefix) {
+          q.term(t.term, { boost: t.boost / 2, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
+        }
       });
+    });
+    // Frame and code words of a pasted traceback (boosts 0.1 and 0.3) still score, but coverage is
+    // the share of the message's own words (numbers included), when it has any.
+    var message = terms.filter(function (t) { return t.boost >= COVERAGE_MIN_BOOST; });
+    var counted = message.length ? message : terms;
+    // Words so common that the index dropped their body postings count for less: a document can
+    // match them only outside its body, and would seem to cover more than one that has them there.
+    var dropped = (documentCount(idx) >= COMMON_MIN_DOCS && idx.sitegenDropped) || {};  // as isCommon: big sites only
+    var total = 0;
+    var wanted = counted.map(function (t) {
+      var stem = t.stem || stemOf(t.term);
+      var boost = t.boost * (dropped[stem] ? DROPPED_WEIGHT : 1);
+      total += boost;
+      return { stem: stem, term: t.term, prefix: t.prefix, boost: boost };
+    });
+    results.forEach(function (r) {
+      var matched = (r.matchData && r.matchData.metadata) || {};
+      var names = Object.keys(matched);
+      var got = 0;
+      var byField = Object.create(null);
+      wanted.forEach(function (w) {
+        var name = w.stem in matched ? w.stem : w.prefix ? names.filter(function (n) { return n.lastIndexOf(w.term, 0) === 0; })[0] : undefined;
+        if (name === undefined) return;
+        got += w.boost;
+        Object.keys(matched[name]).forEach(function (field) { byField[field] = (byField[field] || 0) + w.boost; });
+      });
+      r.coverage = total ? got / total : 0;
+      // How much of the query one field (title, symptoms, body...) holds on its own: the nearest
+      // thing to a phrase match that an index without positions allows.
+      var together = 0;
+      Object.keys(byField).forEach(function (field) { together = Math.max(together, byField[field]); });
+      r.together = total ? together / total : 0;
+    });
+    return results.sort(function (a, b) {
+      return coverageStep(b.coverage) - coverageStep(a.coverage) || coverageStep(b.together) - coverageStep(a.together) ||
+        b.score - a.score || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
+    });
+  }
+
+  // Measured with make bench on ../shared/corpus and 1,000 generated docs: 1 (numbers left out
+  // too) lost 4 points of hit@3 on generated symptoms, which differ mostly in their numbers.
+  var COVERAGE_MIN_BOOST = 0.35;
+  // Measured on ../shared/corpus: 0 (left out) lost first places of pasted errors ("name", "not",
+  // "defined" say something there); 1 lost deep-in-guide lines to documents with those words in a title.
+  var DROPPED_WEIGHT = 0.3;
+
+  // Coverage is compared in steps, so a hair's difference in a long paste (one frame word) does not
+  // outrank a much better score.
+  var COVERAGE_STEPS = 20;
+
+  function coverageStep(coverage) {
+    return Math.round(coverage * COVERAGE_STEPS);
+  }
+
+  /** rank() for `text`; never throws, [] for an empty query. */
+  function runQuery(idx, terms) {
+    try {
+      return rank(idx, terms);
     } catch (err) {
       // Not expected (terms hold no query syntax), but a search box must never break the page.
       if (typeof console !== "undefined") console.error("sitegen search:", err);
@@ -144,11 +207,125 @@
     }
   }
 
+  /**
+   * Search `idx` for `text`: {results, showing}. When nothing (or only a weak match) is found, the
+   * longer words not in the index are retried one edit away (a typo), and `showing` is the text
+   * the results are for. options.prefix: the last word is still being typed.
+   */
+  function search(idx, text, options) {
+    var terms = queryTerms(text, options);
+    var results = runQuery(idx, terms);
+    var best = results.length ? results[0].coverage : 0;
+    if (best >= WEAK_COVERAGE) return { results: results, showing: null };
+    var fixed = correctTerms(idx, terms);
+    if (!fixed) return { results: results, showing: null };
+    var retried = runQuery(idx, fixed.terms);
+    if (!retried.length || retried[0].coverage <= best) return { results: results, showing: null };
+    return { results: retried, showing: fixed.showing(text) };
+  }
+
+  /** lunr results for `text` against `idx` (typos corrected as `search` does); never throws. */
+  function runSearch(idx, text, options) {
+    return search(idx, text, options).results;
+  }
+
+  /* ------------------------------------------------------------ typo tolerance */
+
+  var WEAK_COVERAGE = 0.5; // best result matches under half the query: retry with corrections
+  var TYPO_MIN_LENGTH = 5; // shorter words have too many neighbours one edit away
+
+  /** Terms with each long unknown word replaced by its most common index term one edit away. */
+  function correctTerms(idx, terms) {
+    var postings = idx.sitegenPostings;
+    if (!postings) return null;
+    var swaps = [];
+    var out = terms.map(function (t) {
+      var stem = stemOf(t.term);
+      if (t.term.length < TYPO_MIN_LENGTH || postings.get(stem) || !/^[a-z]+$/.test(t.term)) return t;
+      var found = nearestTerm(postings, stem);
+      if (!found) return t;
+      swaps.push({ from: t.term, stem: stem, to: found });
+      return { term: found, stem: found, boost: t.boost, prefix: false };
+    });
+    if (!swaps.length) return null;
+    return {
+      terms: out.map(function (t) {
+        // A corrected term is an index term already: keep the pipeline from stemming it again.
+        return t.stem ? { term: t.term, stem: t.stem, boost: t.boost, prefix: false, raw: true } : t;
+      }),
+      showing: function (text) {
+        var shown = text;
+        swaps.forEach(function (s) {
+          shown = shown.replace(new RegExp("\\b" + s.from + "\\b", "i"), applyEdit(s.from, s.stem, s.to));
+        });
+        return shown;
+      }
+    };
+  }
+
+  /**
+   * The word as typed with the one edit that turns its stem into `to`: `gatway` (stem `gatwai`,
+   * corrected to the index term `gatewai`) -> `gateway`. Falls back to `to` itself.
+   */
+  function applyEdit(word, stem, to) {
+    var same = 0;
+    while (same < word.length && same < stem.length && word[same] === stem[same]) same++;
+    var i = 0;
+    while (i < stem.length && i < to.length && stem[i] === to[i]) i++;
+    if (i < same) {
+      if (to.length > stem.length) return word.slice(0, i) + to[i] + word.slice(i);
+      if (to.length < stem.length) return word.slice(0, i) + word.slice(i + 1);
+      if (stem.slice(i + 1) === to.slice(i + 1)) return word.slice(0, i) + to[i] + word.slice(i + 1);
+      return word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2);
+    }
+    return stem === word.slice(0, stem.length) ? to + word.slice(stem.length) : to;
+  }
+
+  /** The index term one edit from `word` found in the most documents, or null. */
+  function nearestTerm(postings, word) {
+    var best = null;
+    var bestCount = 0;
+    // Only the terms sharing the first letter (a typo there is rare): a slice of the sorted list,
+    // so a retry costs a few hundred comparisons, not one per index term.
+    var list = postings.sorted;
+    var low = 0;
+    var high = list.length;
+    while (low < high) {
+      var mid = (low + high) >>> 1;
+      if (list[mid] < word[0]) low = mid + 1;
+      else high = mid;
+    }
+    for (var i = low; i < list.length && list[i][0] === word[0]; i++) {
+      var term = list[i];
+      if (Math.abs(term.length - word.length) > 1 || !oneEditApart(term, word)) continue;
+      var row = postings.rows[term];
+      var count = 0;
+      Object.keys(row[2]).forEach(function (field) { count += row[2][field].length; });
+      if (count > bestCount) { best = term; bestCount = count; }
+    }
+    return best;
+  }
+
+  /** Whether `a` and `b` differ by one insertion, deletion, substitution or swap of neighbours. */
+  function oneEditApart(a, b) {
+    if (a === b) return false;
+    var i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    if (a.length === b.length) {
+      if (a.slice(i + 1) === b.slice(i + 1)) return true; // substitution
+      return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // swap
+    }
+    var longer = a.length > b.length ? a : b;
+    var shorter = a.length > b.length ? b : a;
+    return longer.slice(i + 1) === shorter.slice(i);
+  }
+
   // Measured with `make bench` (search quality): leaving out terms found in over a fifth of the
-  // entries kept hit@1 and hit@3 on the sample and the shared corpus, and raised hit@3 on the
-  // 1,000 generated docs from 92.7% to 95%, while a pasted error scores a third of the documents.
-  // Small sites are fast anyway and keep every term.
-  var COMMON_SHARE = 0.2;
+  // entries raised hit@3 on 1,000 generated docs from 92.7% to 95% when ranking was by score
+  // alone. With coverage first and whole bodies indexed, a third (0.35) ranks better on
+  // ../shared/corpus (hit@1 0.92 -> 0.93) and no worse on the generated docs; the index already
+  // leaves out body postings of terms in over ~37% of documents. Small sites keep every term.
+  var COMMON_SHARE = 0.35;
   var COMMON_MIN_DOCS = 100;
 
   function isCommon(idx, term) {
@@ -210,6 +387,13 @@
   var DROPDOWN_RESULTS = 8;
   var PAGE_RESULTS = 100;
 
+  /** `import_error` -> `Import error`, as the site's pages show values (sitegen.pages.humanize). */
+  function humanize(value) {
+    var text = String(value).replace(/_/g, " ");
+    var lower = text === text.toLowerCase() && text !== text.toUpperCase();
+    return lower ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+  }
+
   function valuesOf(doc, key) {
     var value = doc[key];
     if (Array.isArray(value)) return value;
@@ -252,11 +436,16 @@
       doc.body.appendChild(script);
     }
 
-    function search(text) {
-      var hits = runSearch(state.idx, text, { prefix: true });
-      return hits.map(function (hit) {
+    // Prefix expansion only while the user is typing the last word: never for a paste, a drop,
+    // an autocompleted word or a query arriving in the page address.
+    var typing = false;
+
+    function find(text) {
+      var found = search(state.idx, text, { prefix: typing });
+      var results = found.results.map(function (hit) {
         return { doc: state.byRef[hit.ref], hit: hit };
       }).filter(function (r) { return r.doc; });
+      return { results: results, showing: found.showing };
     }
 
     function el(tag, className, text) {
@@ -268,10 +457,16 @@
 
     function metaLine(d) {
       var meta = el("span", "search-result-meta");
-      var bits = [valuesOf(d, "component").join(", "), valuesOf(d, "problem_type").join(", "), d.severity || ""];
+      var bits = [valuesOf(d, "component").map(humanize).join(", "), valuesOf(d, "problem_type").map(humanize).join(", "),
+                  d.severity ? humanize(d.severity) : ""];
       meta.textContent = bits.filter(Boolean).join(" · ");
       if (d.severity) meta.setAttribute("data-severity", d.severity);
       return meta;
+    }
+
+    /** "In guide: …" for one problem of a long guide, so the reader knows where it lands. */
+    function guideLine(d) {
+      return d.guide ? el("span", "search-result-guide", "In guide: " + d.guide) : null;
     }
 
     function snippetNode(r, tag) {
@@ -298,6 +493,7 @@
       if (!raw || !/[\r\n]/.test(raw)) return;
       setTimeout(function () {
         state.pasted = { raw: raw, value: input.value };
+        typing = false;
         update();
       }, 0);
     });
@@ -315,7 +511,8 @@
       input.setAttribute("aria-autocomplete", "list");
       input.setAttribute("aria-controls", listbox.id);
       input.setAttribute("aria-expanded", "false");
-      // Keep focus in the input when a result is clicked; the link still navigates.
+      // Keep focus in the input when a result is pressed, with any button: a blur would close the
+      // dropdown before the click lands. The link still opens (a middle click in a new tab).
       dropdown.addEventListener("mousedown", function (event) { event.preventDefault(); });
     }
 
@@ -342,7 +539,7 @@
       input.setAttribute("aria-expanded", "false");
     }
 
-    function renderDropdown(results, text) {
+    function renderDropdown(results, text, showing) {
       dropdown.textContent = "";
       listbox.textContent = "";
       options = [];
@@ -350,21 +547,27 @@
       input.removeAttribute("aria-activedescendant");
       if (!text.trim()) return closeDropdown();
       results.slice(0, DROPDOWN_RESULTS).forEach(function (r, i) {
-        var li = el("li", "search-result");
-        li.id = "search-option-" + i;
-        li.setAttribute("role", "option");
-        li.setAttribute("aria-selected", "false");
-        // An option holds no link (a link inside role=option is nested interaction, which screen
-        // readers handle badly): Enter on the highlighted option, or a click, opens the document.
-        li.setAttribute("data-href", root + r.doc.url);
-        li.appendChild(el("span", "search-result-title", r.doc.title));
-        li.addEventListener("mousedown", function (event) { event.preventDefault(); });
-        li.addEventListener("click", function () { win.location.href = li.getAttribute("data-href"); });
-        li.appendChild(metaLine(r.doc));
-        li.appendChild(snippetNode(r, "span"));
+        // Each option is the result's own link (role=option is allowed on <a href>), so a middle
+        // click, "open in new tab" and copying the address work as on any link. The <li> is only
+        // a list item to assistive technology's eyes: role=none.
+        var li = el("li");
+        li.setAttribute("role", "none");
+        var link = el("a", "search-result");
+        link.id = "search-option-" + i;
+        link.href = root + r.doc.url;
+        link.setAttribute("role", "option");
+        link.setAttribute("aria-selected", "false");
+        link.setAttribute("tabindex", "-1");
+        link.appendChild(el("span", "search-result-title", r.doc.title));
+        var guide = guideLine(r.doc);
+        if (guide) link.appendChild(guide);
+        link.appendChild(metaLine(r.doc));
+        link.appendChild(snippetNode(r, "span"));
+        li.appendChild(link);
         listbox.appendChild(li);
-        options.push(li);
+        options.push(link);
       });
+      if (showing) dropdown.appendChild(el("p", "search-dropdown-status search-showing", "Showing results for “" + showing + "”"));
       if (!results.length) dropdown.appendChild(el("p", "search-dropdown-status", "No matching documents."));
       dropdown.appendChild(listbox);
       var all = el("a", "search-all", results.length === 1 ? "The 1 result" : results.length ? "All " + results.length + " results" : "Search page");
@@ -381,6 +584,31 @@
     var filters = {};
     FACETS.forEach(function (f) { filters[f[0]] = params.getAll(f[0]); });
     var pageResults = [];
+    var pageShowing = null;
+    var pageLimit = PAGE_RESULTS;
+    var moreButton = doc.getElementById("search-more");
+    var filterBox = doc.getElementById("search-filter");
+    var wide = win.matchMedia ? win.matchMedia("(min-width: 60em)") : null;
+
+    // The facets are a side column on wide screens (always open) and fold under "Filter" on
+    // narrow ones (closed until asked for, so the results come first).
+    function fitFilter() {
+      if (filterBox) filterBox.open = !!(wide && wide.matches);
+    }
+    if (filterBox) {
+      fitFilter();
+      if (wide && wide.addEventListener) wide.addEventListener("change", fitFilter);
+    }
+    if (moreButton) {
+      moreButton.addEventListener("click", function () {
+        pageLimit += PAGE_RESULTS;
+        renderResults();
+      });
+    }
+
+    function filtering() {
+      return FACETS.some(function (f) { return filters[f[0]].length > 0; });
+    }
 
     function passes(d) {
       return FACETS.every(function (f) {
@@ -427,36 +655,50 @@
             var list = filters[f[0]].filter(function (v) { return v !== name; });
             if (check.checked) list.push(name);
             filters[f[0]] = list;
+            pageLimit = PAGE_RESULTS;
             rememberInUrl();
             renderResults();
           });
           label.appendChild(check);
-          label.appendChild(doc.createTextNode(" " + name + " (" + counts[name] + ")"));
+          label.appendChild(doc.createTextNode(" " + humanize(name) + " (" + counts[name] + ")"));
           box.appendChild(label);
         });
         facetsBox.appendChild(box);
       });
+      if (filterBox) filterBox.hidden = !facetsBox.childNodes.length;
     }
 
     function renderResults() {
       var text = input.value.trim();
-      var shown = pageResults.filter(function (r) { return passes(r.doc); }).slice(0, PAGE_RESULTS);
+      var passing = pageResults.filter(function (r) { return passes(r.doc); });
+      var shown = passing.slice(0, pageLimit);
       resultsList.textContent = "";
       shown.forEach(function (r) {
         var li = el("li", "search-result");
         var link = el("a", "search-result-title", r.doc.title);
         link.href = root + r.doc.url;
         li.appendChild(link);
+        var guide = guideLine(r.doc);
+        if (guide) li.appendChild(guide);
         li.appendChild(metaLine(r.doc));
         li.appendChild(snippetNode(r, "p"));
         resultsList.appendChild(li);
       });
+      if (moreButton) {
+        moreButton.hidden = passing.length <= shown.length;
+        moreButton.textContent = "Show more (" + (passing.length - shown.length) + " left)";
+      }
       if (!statusBox) return;
-      var quoted = "“" + (text.length > 80 ? text.slice(0, 80) + "…" : text) + "”";
-      if (!text) statusBox.textContent = "Type a word or paste an error message.";
-      else if (!pageResults.length) statusBox.textContent = "No documents match " + quoted + ". Try fewer words or the exact error message.";
-      else if (shown.length < pageResults.length) statusBox.textContent = shown.length + " of " + pageResults.length + (pageResults.length === 1 ? " result" : " results") + " for " + quoted + " (filtered).";
-      else statusBox.textContent = pageResults.length + (pageResults.length === 1 ? " result" : " results") + " for " + quoted + ".";
+      var shownText = pageShowing || text;
+      var quoted = "“" + (shownText.length > 80 ? shownText.slice(0, 80) + "…" : shownText) + "”";
+      var count = function (n) { return n + (n === 1 ? " result" : " results"); };
+      var message;
+      if (!text) message = "Type a word or paste an error message.";
+      else if (!pageResults.length) message = "No documents match " + quoted + ". Try fewer words or the exact error message.";
+      else if (filtering()) message = passing.length + " of " + count(pageResults.length) + " for " + quoted + " (filtered).";
+      else message = count(pageResults.length) + " for " + quoted + ".";
+      if (pageShowing && pageResults.length) message = "Showing results for " + quoted + ". " + message.replace(" for " + quoted, "");
+      statusBox.textContent = message;
     }
 
     function showError(err) {
@@ -472,21 +714,28 @@
         whenLoaded(function (err) {
           if (err) return showError(err);
           var text = queryText();
-          var results = search(text);
+          var found = find(text);
+          var results = found.results;
           if (resultsList) {
             pageResults = results;
+            pageShowing = found.showing;
+            pageLimit = PAGE_RESULTS;
             rememberInUrl();
             renderFacets();
             renderResults();
           } else if (listbox) {
-            renderDropdown(results, text);
+            renderDropdown(results, text, found.showing);
           }
         });
       }, 60);
     }
 
     input.addEventListener("focus", function () { whenLoaded(function () {}); });
-    input.addEventListener("input", update);
+    input.addEventListener("input", function (event) {
+      var kind = event.inputType || "";
+      typing = /^(insert|delete)/.test(kind) && !/FromPaste|FromDrop|FromYank|ReplacementText/.test(kind);
+      update();
+    });
     input.addEventListener("blur", function () { closeDropdown(); });
     input.addEventListener("keydown", function (event) {
       if (!listbox) return;
@@ -502,13 +751,20 @@
         setActive(next);
       } else if (event.key === "Enter" && open && active >= 0) {
         event.preventDefault();
-        win.location.href = options[active].getAttribute("data-href");
+        win.location.href = options[active].href;
       } else if (event.key === "Escape" && !dropdown.hidden) {
         event.preventDefault();
         closeDropdown();
       }
     });
     doc.addEventListener("keydown", function (event) {
+      // Ctrl-K (Cmd-K on a Mac) focuses the search box from anywhere, as in most documentation sites.
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && (event.key === "k" || event.key === "K")) {
+        event.preventDefault();
+        input.focus();
+        input.select();
+        return;
+      }
       if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
       var t = event.target;
       var tag = t && t.tagName ? t.tagName.toLowerCase() : "";
@@ -531,6 +787,10 @@
   return {
     loadIndex: loadIndex,
     queryTerms: queryTerms,
+    rank: rank,
+    search: search,
+    humanize: humanize,
+    applyEdit: applyEdit,
     runSearch: runSearch,
     snippetParts: snippetParts,
     matchedTerms: matchedTerms,
