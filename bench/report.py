@@ -138,7 +138,7 @@ def table(results: Mapping[str, Any]) -> str:
         lines.append(f"(queries run through search.js in {results.get('search_runner', '?')}; index build: median of "
                      "fresh in-process builds after a clean site build)")
 
-    lines += ["", f"{'target':<38}{'goal':<16}{'measured':>14}  status"]
+    lines += ["", f"{'target':<42}{'goal':<16}{'measured':>14}  status"]
     for t in judge(results):
-        lines.append(f"{t['what']:<38}{t['target']:<16}{t['shown']:>14}  {t['status']}")
+        lines.append(f"{t['what']:<42}{t['target']:<16}{t['shown']:>14}  {t['status']}")
     return "\n".join(lines)
