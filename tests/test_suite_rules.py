@@ -6,6 +6,7 @@ pyproject settings, and reads its outcome.
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -56,3 +57,34 @@ def test_outside_make_test_a_skip_is_still_a_skip(tmp_path: Path) -> None:
 def test_a_plain_passing_test_passes_under_make_test(tmp_path: Path) -> None:
     done = run_session(tmp_path, "def test_x():\n    assert 1 + 1 == 2\n", no_skips=True)
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout
+
+
+TOOL_CHECKS = ("which", "exists", "is_file", "find_spec", "available", "environ")
+
+
+def early_returns_on_a_tool(source: str) -> list[str]:
+    """`if <looks for a tool>: return` inside a test function: the one escape the hooks cannot see."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test")):
+            continue
+        for branch in ast.walk(node):
+            if not isinstance(branch, ast.If):
+                continue
+            names = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(branch.test)
+                     if isinstance(n, (ast.Attribute, ast.Name))}
+            if names & set(TOOL_CHECKS) and any(isinstance(s, ast.Return) for s in branch.body):
+                found.append(f"{node.name}:{branch.lineno}")
+    return found
+
+
+def test_the_early_return_check_sees_one() -> None:
+    assert early_returns_on_a_tool("import shutil\ndef test_x():\n    if shutil.which('node') is None:\n        return\n") == ["test_x:3"]
+    assert early_returns_on_a_tool("def test_x(t):\n    if not t:\n        return\n") == []
+
+
+def test_no_test_returns_early_when_a_tool_is_missing() -> None:
+    # A missing tool must be a pytest.skip (which fails under `make test`), never a quiet return.
+    found = {path.name: hits for path in sorted((ROOT / "tests").glob("test_*.py"))
+             if (hits := early_returns_on_a_tool(path.read_text(encoding="utf-8")))}
+    assert found == {}
