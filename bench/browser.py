@@ -85,32 +85,42 @@ def _launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
 
-def browser_metrics(site: Path, queries: Sequence[str], loads: int = 5) -> dict[str, Any]:
-    """Index load time (median of `loads` fresh pages) and query latency over `queries`."""
+def browser_metrics(site: Path, queries: Sequence[str], loads: int = 5, browser: Any = None) -> dict[str, Any]:
+    """Index load time (median of `loads` fresh pages) and query latency over `queries`.
+
+    In a Chromium of its own, or in `browser` (a running Playwright browser, as the tests hold one).
+    """
+    if browser is not None:
+        return _metrics(browser, site, queries, loads)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        launched = _launch(p)
         try:
-            timings = []
-            for _ in range(loads):
-                page = _open(browser, site)
-                timings.append(page.evaluate(LOAD_INDEX))
-                page.context.close()
-            # Cold: a query as a reader's first search on a page meets it, JIT compilation and
-            # search.js building the lunr objects of its terms included. One fresh page per query.
-            cold = []
-            for text in list(queries)[:COLD_QUERIES]:
-                page = _open(browser, site)
-                page.evaluate(LOAD_INDEX)
-                cold.append(page.evaluate(RUN_QUERIES, [[text], TOP, False])[0]["ms"])
-                page.context.close()
-            # Warm: on one page, all queries once, then each again (the second run is timed).
-            page = _open(browser, site)
-            page.evaluate(LOAD_INDEX)
-            results = page.evaluate(RUN_QUERIES, [list(queries), TOP, True])
+            return _metrics(launched, site, queries, loads)
         finally:
-            browser.close()
+            launched.close()
+
+
+def _metrics(browser: Any, site: Path, queries: Sequence[str], loads: int) -> dict[str, Any]:
+    timings = []
+    for _ in range(loads):
+        page = _open(browser, site)
+        timings.append(page.evaluate(LOAD_INDEX))
+        page.context.close()
+    # Cold: a query as a reader's first search on a page meets it, JIT compilation and
+    # search.js building the lunr objects of its terms included. One fresh page per query.
+    cold = []
+    for text in list(queries)[:COLD_QUERIES]:
+        page = _open(browser, site)
+        page.evaluate(LOAD_INDEX)
+        cold.append(page.evaluate(RUN_QUERIES, [[text], TOP, False])[0]["ms"])
+        page.context.close()
+    # Warm: on one page, all queries once, then each again (the second run is timed).
+    page = _open(browser, site)
+    page.evaluate(LOAD_INDEX)
+    results = page.evaluate(RUN_QUERIES, [list(queries), TOP, True])
+    page.context.close()
     cold.sort()
     warm = sorted(r["warm_ms"] for r in results)
     if not cold:

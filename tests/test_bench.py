@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench import browser, quality, run
+from bench import browser as bench_browser
+from bench import quality, run
 from bench.generate import generate, write_docs
 from bench.quality import queries_of, rename_quoted, score
 from bench.readme import markdown
@@ -125,17 +126,17 @@ def test_a_failed_measurement_makes_the_run_exit_non_zero(tmp_path: Path, monkey
 
 
 def test_a_missing_browser_is_a_failure_unless_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(browser, "available", lambda: "/usr/bin/chromium is missing")
+    monkeypatch.setattr(bench_browser, "available", lambda: "/usr/bin/chromium is missing")
     assert run.main(["--quick", "--no-quality", "--sizes", ",", "--out", str(tmp_path)]) == 1
     assert run.main(["--quick", "--no-quality", "--no-browser", "--sizes", ",", "--out", str(tmp_path)]) == 0
 
 
-def test_queries_are_timed_cold_on_fresh_pages_and_warm(tmp_path: Path) -> None:
-    assert browser.available() is None, browser.available()  # make test installs Chromium
+def test_queries_are_timed_cold_on_fresh_pages_and_warm(tmp_path: Path, browser: object) -> None:
+    assert bench_browser.available() is None, bench_browser.available()  # make test installs Chromium
     docs = write_docs(tmp_path / "docs", 8)
     build(make_config(tmp_path / "docs", tmp_path / "site"))
     queries = [s for d in docs for s in d.symptoms][:6]
-    figures = browser.browser_metrics(tmp_path / "site", queries, loads=2)
+    figures = bench_browser.browser_metrics(tmp_path / "site", queries, loads=2, browser=browser)
     assert figures["cold_queries"] == 6 and figures["queries"] == 6
     for key in ("query_median_ms", "query_p95_ms", "query_warm_median_ms", "query_warm_p95_ms", "index_load_ms"):
         assert figures[key] >= 0, key
