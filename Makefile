@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve check bench bench-peers browser java clean help
+.PHONY: site test serve check bench bench-peers browser java node clean help
 
 help:
 	@echo "make site    build the sample knowledge base (content/) into site/"
@@ -48,10 +48,15 @@ java:
 	@command -v java >/dev/null 2>&1 || { echo "installing a Java runtime from Debian for the HTML checker"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless >/dev/null; }
 
-test: $(TEST_STAMP) browser java
+# The tokenizer, stemmer and search tests run the theme's JavaScript (tokenizer.js, lunr.js, search.js) under node.
+node:
+	@command -v node >/dev/null 2>&1 || { echo "installing node from Debian for the JavaScript parity tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs >/dev/null; }
+
+test: $(TEST_STAMP) browser java node
 	SITEGEN_NO_SKIPS=1 $(PY) -m pytest -q
 
-bench: $(TEST_STAMP) browser
+bench: $(TEST_STAMP) browser node
 	@# Bytecode, as pip install leaves it: a source checkout run with PYTHONDONTWRITEBYTECODE=1
 	@# would otherwise compile sitegen's modules again in every timed build.
 	$(PY) -m compileall -q sitegen

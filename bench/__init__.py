@@ -7,5 +7,7 @@ Modules, in the order a run uses them:
 - quality: hit@1, hit@3 and MRR of symptom queries over the sample content and the shared corpus
 - peers: the same documents built with MkDocs + Material, when `make bench-peers` has been run
 - report: the targets of the issue, the printed table and results.json
+- readme: the README's performance table (commit, status per target) from a results.json
+- corpus: where ../shared/corpus is, when present
 - run: the command line (`python -m bench --help`)
 """

@@ -18,6 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 NODE_SCRIPT = Path(__file__).with_name("query_node.js")
 TOP = 10
+COLD_QUERIES = 20  # each on a freshly loaded page: 20 page loads
 
 # Mirrors loadIndex() in search.js; resolves with the milliseconds each part took.
 LOAD_INDEX = """() => new Promise((resolve, reject) => {
@@ -39,18 +40,22 @@ LOAD_INDEX = """() => new Promise((resolve, reject) => {
   document.body.appendChild(script);
 })"""
 
-# The search box's search() of a pasted text: runSearch without prefix matching, hits mapped to stored docs.
+# The search box's search() of a pasted text: runSearch without prefix matching, hits mapped to
+# stored docs. With `timed`, every query runs a second time after all have run once: the warm figure.
 RUN_QUERIES = """([queries, top, timed]) => {
   const { idx, byRef } = window.__bench;
   const one = (text) => sitegen.search.runSearch(idx, text, { prefix: false })  // pasted: no prefix
     .map((hit) => byRef[hit.ref]).filter(Boolean);
-  if (timed) queries.forEach(one);  // warm-up: the first run of each code path is JIT-compiled
-  return queries.map((text) => {
+  const pass = () => queries.map((text) => {
     const t0 = performance.now();
     const docs = one(text);
     const ms = performance.now() - t0;
     return { ms, urls: docs.slice(0, top).map((d) => d.url) };
   });
+  const cold = pass();
+  if (!timed) return cold;
+  const warm = pass();
+  return cold.map((r, i) => ({ ...r, warm_ms: warm[i].ms }));
 }"""
 
 
@@ -80,33 +85,59 @@ def _launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
 
-def browser_metrics(site: Path, queries: Sequence[str], loads: int = 5) -> dict[str, Any]:
-    """Index load time (median of `loads` fresh pages) and query latency over `queries`."""
+def browser_metrics(site: Path, queries: Sequence[str], loads: int = 5, browser: Any = None) -> dict[str, Any]:
+    """Index load time (median of `loads` fresh pages) and query latency over `queries`.
+
+    In a Chromium of its own, or in `browser` (a running Playwright browser, as the tests hold one).
+    """
+    if browser is not None:
+        return _metrics(browser, site, queries, loads)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        launched = _launch(p)
         try:
-            timings = []
-            for _ in range(loads):
-                page = _open(browser, site)
-                timings.append(page.evaluate(LOAD_INDEX))
-                page.context.close()
-            page = _open(browser, site)
-            page.evaluate(LOAD_INDEX)
-            results = page.evaluate(RUN_QUERIES, [list(queries), TOP, True])
+            return _metrics(launched, site, queries, loads)
         finally:
-            browser.close()
-    latencies = sorted(r["ms"] for r in results)
+            launched.close()
+
+
+def _metrics(browser: Any, site: Path, queries: Sequence[str], loads: int) -> dict[str, Any]:
+    timings = []
+    for _ in range(loads):
+        page = _open(browser, site)
+        timings.append(page.evaluate(LOAD_INDEX))
+        page.context.close()
+    # Cold: a query as a reader's first search on a page meets it, JIT compilation and
+    # search.js building the lunr objects of its terms included. One fresh page per query.
+    cold = []
+    for text in list(queries)[:COLD_QUERIES]:
+        page = _open(browser, site)
+        page.evaluate(LOAD_INDEX)
+        cold.append(page.evaluate(RUN_QUERIES, [[text], TOP, False])[0]["ms"])
+        page.context.close()
+    # Warm: on one page, all queries once, then each again (the second run is timed).
+    page = _open(browser, site)
+    page.evaluate(LOAD_INDEX)
+    results = page.evaluate(RUN_QUERIES, [list(queries), TOP, True])
+    page.context.close()
+    cold.sort()
+    warm = sorted(r["warm_ms"] for r in results)
+    if not cold:
+        raise RuntimeError("no query was timed")
     return {
         "index_load_ms": statistics.median(t["total_ms"] for t in timings),
         "script_ms": statistics.median(t["script_ms"] for t in timings),
         "lunr_load_ms": statistics.median(t["index_load_ms"] for t in timings),
         "loads": timings,
-        "queries": len(latencies),
-        "query_median_ms": statistics.median(latencies),
-        "query_p95_ms": _percentile(latencies, 95),
-        "query_max_ms": latencies[-1],
+        "queries": len(warm),
+        "cold_queries": len(cold),
+        "query_median_ms": statistics.median(cold),  # cold: the figure the target is judged on
+        "query_p95_ms": _percentile(cold, 95),
+        "query_max_ms": cold[-1],
+        "query_first_pass_median_ms": statistics.median(r["ms"] for r in results),
+        "query_warm_median_ms": statistics.median(warm),
+        "query_warm_p95_ms": _percentile(warm, 95),
         "no_result_queries": sum(1 for r in results if not r["urls"]),
     }
 

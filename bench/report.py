@@ -33,7 +33,7 @@ TARGETS: tuple[tuple[str, str, Callable[[Mapping[str, Any]], Any], str, Callable
     ("10,000 docs: peak memory", "<= 1.5 GB", lambda r: _get(r, "sizes", "10000", "peak_memory_mb"), "{:.0f} MB", lambda v: v <= 1536),
     ("1,000 docs: index gzipped", "<= 1 MB", lambda r: _get(r, "sizes", "1000", "index", "gzip_bytes"), "{:,.0f} B", lambda v: v <= MB),
     ("1,000 docs: index load (Chromium)", "<= 200 ms", lambda r: _get(r, "sizes", "1000", "browser", "index_load_ms"), "{:.0f} ms", lambda v: v <= 200),
-    ("1,000 docs: query p95 (Chromium)", "<= 20 ms", lambda r: _get(r, "sizes", "1000", "browser", "query_p95_ms"), "{:.1f} ms", lambda v: v <= 20),
+    ("1,000 docs: query p95 (Chromium, cold)", "<= 20 ms", lambda r: _get(r, "sizes", "1000", "browser", "query_p95_ms"), "{:.1f} ms", lambda v: v <= 20),
 )
 
 
@@ -77,6 +77,10 @@ def table(results: Mapping[str, Any]) -> str:
     for n in names:
         if "error" in sizes[n]:
             lines.append(f"{int(n):,} docs: FAILED: {sizes[n]['error'][:300]}")
+        if "error" in (sizes[n].get("browser") or {}):
+            lines.append(f"{int(n):,} docs, Chromium: FAILED: {sizes[n]['browser']['error'][:300]}")
+    if "browser_error" in results:
+        lines.append(f"FAILED: {results['browser_error']}")
     row("clean build (wall)", lambda s: _s(_get(s, "clean_build", "seconds")))
     row("  CPU (user + sys)", lambda s: _s(_get(s, "clean_build", "cpu_seconds")))
     row("  as sitegen reports it", lambda s: _s(_get(s, "clean_build", "build_seconds")))
@@ -100,8 +104,10 @@ def table(results: Mapping[str, Any]) -> str:
     row("search index raw / gzip", lambda s: _size(_get(s, "index", "raw_bytes"), _get(s, "index", "gzip_bytes")))
     row("index load, Chromium (median)", lambda s: _s(_get(s, "browser", "index_load_ms"), "{:.0f} ms"))
     row("  of which search.js loadIndex", lambda s: _s(_get(s, "browser", "lunr_load_ms"), "{:.0f} ms"))
-    row("query median / p95, Chromium", lambda s: "-" if _get(s, "browser", "query_median_ms") is None else
+    row("query median / p95, cold", lambda s: "-" if _get(s, "browser", "query_median_ms") is None else
         f"{s['browser']['query_median_ms']:.1f} / {s['browser']['query_p95_ms']:.1f} ms")
+    row("query median / p95, warm", lambda s: "-" if _get(s, "browser", "query_warm_median_ms") is None else
+        f"{s['browser']['query_warm_median_ms']:.1f} / {s['browser']['query_warm_p95_ms']:.1f} ms")
     peers = results.get("peers") or {}
     lines.append("")
     if "seconds" in peers:
@@ -119,22 +125,23 @@ def table(results: Mapping[str, Any]) -> str:
 
     quality = results.get("quality") or {}
     if quality:
-        lines += ["", f"{'search quality':<16}{'docs':>6}{'entries':>9}{'queries':>9}{'hit@1':>8}{'hit@3':>8}{'MRR':>7}"
+        lines += ["", f"{'search quality':<29}{'docs':>6}{'entries':>9}{'queries':>9}{'hit@1':>8}{'hit@3':>8}{'MRR':>7}"
                   f"{'renamed hit@1/@3':>18}{'index raw / gzip':>26}{'index build':>13}"]
         for name, q in quality.items():
             if "skipped" in q or "error" in q:
-                lines.append(f"{name:<16}{q.get('skipped') or q.get('error')}")
+                lines.append(f"{name:<29}{'FAILED: ' if 'error' in q else ''}{q.get('skipped') or q.get('error')}")
                 continue
             a, r = q["all"], q["renamed"]
-            lines.append(f"{name:<16}{q['documents']:>6}{q['entries']:>9}{a['queries']:>9}{a['hit_at_1']:>8.1%}"
+            lines.append(f"{name:<29}{q['documents']:>6}{q['entries']:>9}{a['queries']:>9}{a['hit_at_1']:>8.1%}"
                          f"{a['hit_at_3']:>8.1%}{a['mrr']:>7.3f}{r['hit_at_1']:>9.0%}/{r['hit_at_3']:>4.0%}    "
                          f"{_size(q['index_raw_bytes'], q['index_gzip_bytes']):>26}{q['index_build_seconds']:>11.2f} s")
-        lines.append(f"(queries run through search.js in {results.get('search_runner', '?')})")
+        lines.append(f"(queries run through search.js in {results.get('search_runner', '?')}; index build: median of "
+                     "fresh in-process builds after a clean site build)")
         lines += _split_rows(quality)
 
-    lines += ["", f"{'target':<38}{'goal':<16}{'measured':>14}  status"]
+    lines += ["", f"{'target':<42}{'goal':<16}{'measured':>14}  status"]
     for t in judge(results):
-        lines.append(f"{t['what']:<38}{t['target']:<16}{t['shown']:>14}  {t['status']}")
+        lines.append(f"{t['what']:<42}{t['target']:<16}{t['shown']:>14}  {t['status']}")
     return "\n".join(lines)
 
 

@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from bench import browser, peers, quality
+from bench.corpus import shared_corpus
 from bench.generate import SEED, GeneratedDoc, write_docs
 from bench.measure import measure_builds
 from bench.report import judge, table
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
-# ../shared/corpus beside the project; from a git worktree under wt/, one folder further up.
-CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus") if p.is_dir()),
-              ROOT.parent / "shared" / "corpus")
 QUICK_SIZE = 200
 LATENCY_QUERIES = 50
 
@@ -100,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     edits = 3 if args.quick and args.edits is None else args.edits
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
+    path.unlink(missing_ok=True)  # a run that dies early must not leave the last run's figures behind
     no_browser = "--no-browser" if args.no_browser else browser.available()
     started = time.perf_counter()
     results: dict[str, Any] = {
@@ -109,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if no_browser:
         say(f"bench: no browser figures ({no_browser})")
-    path = out / "results.json"
+        if not args.no_browser:  # asked for and not there: a failed measurement, not a quiet omission
+            results["browser_error"] = f"Chromium figures were not measured: {no_browser}"
 
     def save() -> None:
         """Written after every step, so an interrupted run still leaves what it measured."""
@@ -143,16 +144,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_quality:
         search = browser.node_search if no_browser else browser.browser_search
         results["search_runner"] = "node (search.js + lunr.js)" if no_browser else "Chromium (search.js on file://)"
-        corpora = {"sample content": ROOT / "content", "shared corpus": CORPUS}
+        # The held-out corpus first: content/ is the set the search was tuned on.
+        corpus = shared_corpus()
+        corpora: dict[str, Path | None] = {"shared corpus": corpus, "sample content (tuning set)": ROOT / "content"}
         results["quality"] = {}
         for name, folder in corpora.items():
-            if args.quick and folder == CORPUS:
+            if folder is None:
+                results["quality"][name] = {"skipped": "../shared/corpus not present"}
+            elif args.quick and folder == corpus:
                 results["quality"][name] = {"skipped": "skipped with --quick"}
-            elif not folder.is_dir():
-                results["quality"][name] = {"skipped": f"{folder} not present"}
             else:
                 say(f"bench: search quality over {name} ...")
-                slug = name.replace(" ", "-")
+                slug = name.split(" (")[0].replace(" ", "-")
                 results["quality"][name] = _guarded(f"quality of {name}", lambda: quality.measure_corpus(
                     name, folder, out / f"quality-{slug}", search))
                 save()
@@ -160,5 +163,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     save()
     print(table(results))
     say(f"bench: wrote {path} in {results['meta']['seconds']:.0f}s")
-    failed = [k for k, v in results["sizes"].items() if "error" in v]
-    return 1 if failed else 0
+    failures = failed_measurements(results)
+    for failure in failures:
+        say(f"bench: FAILED: {failure}")
+    return 1 if failures else 0
+
+
+def failed_measurements(results: dict[str, Any]) -> list[str]:
+    """Every measurement that was attempted and failed: any of them makes the run exit non-zero."""
+    failed = [f"{size} docs: {v['error']}" for size, v in results.get("sizes", {}).items() if "error" in v]
+    failed += [f"{size} docs, browser: {v['browser']['error']}" for size, v in results.get("sizes", {}).items()
+               if "error" in (v.get("browser") or {})]
+    failed += [f"quality of {name}: {v['error']}" for name, v in (results.get("quality") or {}).items() if "error" in v]
+    if "error" in (results.get("peers") or {}):
+        failed.append(f"MkDocs comparison: {results['peers']['error']}")
+    if "browser_error" in results:
+        failed.append(results["browser_error"])
+    return failed

@@ -6,14 +6,20 @@ No timing is asserted here; timings belong to `make bench` itself.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
+from bench import browser as bench_browser
+from bench import quality, run
 from bench.generate import generate, write_docs
 from bench.quality import queries_of, rename_quoted, score
+from bench.readme import markdown
+from bench.report import judge
 from sitegen.build import build
 from tests.helpers import ROOT, make_config
 
@@ -87,8 +93,72 @@ def test_quick_run_without_browser_writes_results_json(tmp_path: Path) -> None:
     assert set(size["stages"]["timings"]) >= {"read", "render", "group", "pages", "write"}
     assert size["stages"]["errors"] == 0 and size["stages"]["documents"] == 30
     assert size["index"]["gzip_bytes"] > 0 and size["edit"]["count"] == 1
-    sample = results["quality"]["sample content"]
+    # The held-out corpus leads (skipped with --quick); content/, the set the search was tuned on, follows.
+    assert list(results["quality"]) == ["shared corpus", "sample content (tuning set)"]
+    sample = results["quality"]["sample content (tuning set)"]
     assert set(sample["all"]) >= {"queries", "hit_at_1", "hit_at_3", "mrr"} and sample["all"]["queries"] > 0
     assert set(sample) >= {"index_raw_bytes", "index_gzip_bytes", "index_build_seconds", "renamed"}
     assert [t["what"] for t in results["targets"]][0] == "1,000 docs: clean build"
     assert "target" in done.stdout and "clean build" in done.stdout
+
+
+def test_quality_builds_from_nothing_every_time(tmp_path: Path) -> None:
+    # A kept output folder would make the second build stop at the up-to-date check and report a
+    # cached index time; each measurement must be of a full build.
+    write_docs(tmp_path / "docs", 12)
+    content = tmp_path / "docs"
+    answers = lambda site, queries: [[] for _ in queries]  # noqa: E731 - the ranking is not under test here
+    first = quality.measure_corpus("x", content, tmp_path / "out", answers)
+    second = quality.measure_corpus("x", content, tmp_path / "out", answers)
+    for result in (first, second):
+        assert result["pages_written"] > 12 and result["index_in_build_seconds"] > 0
+        assert len(result["index_build_runs"]) == 3 and result["index_build_seconds"] > 0
+
+
+def test_a_failed_measurement_makes_the_run_exit_non_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> dict[str, object]:
+        raise RuntimeError("search.js threw")
+
+    monkeypatch.setattr(quality, "measure_corpus", broken)
+    assert run.main(["--quick", "--no-browser", "--sizes", ",", "--out", str(tmp_path)]) == 1
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert "search.js threw" in results["quality"]["sample content (tuning set)"]["error"]
+
+
+def test_a_missing_browser_is_a_failure_unless_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench_browser, "available", lambda: "/usr/bin/chromium is missing")
+    assert run.main(["--quick", "--no-quality", "--sizes", ",", "--out", str(tmp_path)]) == 1
+    assert run.main(["--quick", "--no-quality", "--no-browser", "--sizes", ",", "--out", str(tmp_path)]) == 0
+
+
+def test_queries_are_timed_cold_on_fresh_pages_and_warm(tmp_path: Path, browser: object) -> None:
+    assert bench_browser.available() is None, bench_browser.available()  # make test installs Chromium
+    docs = write_docs(tmp_path / "docs", 8)
+    build(make_config(tmp_path / "docs", tmp_path / "site"))
+    queries = [s for d in docs for s in d.symptoms][:6]
+    figures = bench_browser.browser_metrics(tmp_path / "site", queries, loads=2, browser=browser)
+    assert figures["cold_queries"] == 6 and figures["queries"] == 6
+    for key in ("query_median_ms", "query_p95_ms", "query_warm_median_ms", "query_warm_p95_ms", "index_load_ms"):
+        assert figures[key] >= 0, key
+    assert figures["no_result_queries"] == 0
+
+
+def test_the_readme_table_says_met_or_missed_for_each_target() -> None:
+    results = {"meta": {"commit": "abc1234", "date": "2026-12-03T10:00:00", "sizes": [1000], "machine": "2 cores"},
+               "sizes": {"1000": {"clean_build": {"seconds": 3.5}, "no_change_rebuild": {"seconds": 0.9}}}}
+    table = markdown(results)
+    assert "commit abc1234 on 2026-12-03" in table and "| target | goal | measured | status |" in table
+    assert "| 1,000 docs: clean build | ≤ 4 s | 3.50 s | met |" in table
+    assert "| 1,000 docs: no-change rebuild | ≤ 0.5 s | 0.90 s | missed |" in table
+    assert "| 10,000 docs: clean build | ≤ 40 s | - | not measured |" in table
+
+
+def test_the_readme_shows_a_bench_run_with_its_commit_and_a_status_per_target() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Performance"):]
+    section = section[:section.index("\n## ", 5)]
+    assert re.search(r"Measured by `python -m bench[^`]*` at commit [0-9a-f]{7,40}\b", section), section[:600]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| target")
+            and not line.startswith("| ---")]
+    assert [row.split(" | ")[0][2:] for row in rows] == [t["what"] for t in judge({})]
+    assert all(row.rstrip(" |").rsplit("| ", 1)[1] in ("met", "missed", "not measured") for row in rows), rows

@@ -132,8 +132,13 @@ def test_dropdown_shows_results_as_you_type(browser, root_url: str) -> None:  # 
 
 def test_hostile_input_does_not_break_the_page(browser, root_url: str) -> None:  # type: ignore[no-untyped-def]
     page, errors = open_page(browser, root_url + "index.html")
-    page.fill("#search-input", "ImportError: cannot import name 'X' --no-cache a:b +~^* `x` (")
-    page.wait_for_timeout(400)
+    text = "ImportError: cannot import name 'X' --no-cache a:b +~^* `x` ("
+    page.fill("#search-input", text)
+    # The dropdown has answered (results or "no matching documents"): the query ran, or threw.
+    page.wait_for_function("""() => {
+      const dropdown = document.getElementById("search-dropdown");
+      return dropdown && !dropdown.hidden && dropdown.childElementCount > 0;
+    }""")
     assert errors == []
 
 

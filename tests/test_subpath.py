@@ -44,6 +44,16 @@ def served(kb: Path) -> Iterator[str]:
 
 
 
+# True once a search page has answered its ?q= (its status names the query, or says search is
+# unavailable); at once on any other page. A state to wait for, not a guess at how long it takes.
+SEARCH_SETTLED = """() => {
+  const status = document.getElementById("search-status");
+  const q = new URLSearchParams(location.search).get("q");
+  if (!status || !q) return true;
+  return status.textContent.includes(q) || status.textContent.includes("unavailable");
+}"""
+
+
 def load_problems(browser: object, base: str, pages: tuple[str, ...]) -> list[str]:
     """Open each page; report every failed request, HTTP error, console error and link leaving the site."""
     problems: list[str] = []
@@ -57,7 +67,7 @@ def load_problems(browser: object, base: str, pages: tuple[str, ...]) -> list[st
     for rel in pages:
         current["url"] = rel
         tab.goto(base + rel, wait_until="load")
-        tab.wait_for_timeout(150)  # the search page loads its index after load
+        tab.wait_for_function(SEARCH_SETTLED)  # the search page loads its index after load: wait for its answer
         urls = tab.evaluate("""() => [...document.querySelectorAll('a[href], link[href], script[src], img[src]')]
             .map(e => new URL(e.getAttribute('href') || e.getAttribute('src'), document.baseURI).href)""")
         root = base.split("?")[0]

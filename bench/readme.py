@@ -1,0 +1,55 @@
+"""The README's performance table, made from a bench run's results.json (never typed in by hand).
+
+    python -m bench.readme [bench/out/results.json]
+
+prints Markdown: the commit and machine measured, one row per target with its status (met,
+missed, or not measured when the run left that size or step out), and the search quality lines.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from bench.report import _get, judge
+
+RESULTS = Path(__file__).resolve().parent / "out" / "results.json"
+STATUS = {"met": "met", "MISSED": "missed", "not measured": "not measured"}
+# CPU time beside a wall time: on a shared machine the steadier figure (see bench/README.md).
+CPU = {"1,000 docs: clean build": ("1000", "clean_build"), "10,000 docs: clean build": ("10000", "clean_build"),
+       "1,000 docs: no-change rebuild": ("1000", "no_change_rebuild")}
+
+
+def markdown(results: Mapping[str, Any]) -> str:
+    meta = results.get("meta", {})
+    sizes = ", ".join(f"{int(n):,}" for n in meta.get("sizes", []))
+    lines = [f"Measured by `python -m bench` at commit {meta.get('commit', '?')} on {str(meta.get('date', '?'))[:10]} "
+             f"({sizes} documents; {meta.get('machine', '?')}, {meta.get('load_at_end', 0):.1f} at end):", "",
+             "| target | goal | measured | status |", "| --- | --- | --- | --- |"]
+    for t in judge(results):
+        shown = t["shown"]
+        if t["what"] in CPU and (cpu := _get(results, "sizes", CPU[t["what"]][0], CPU[t["what"]][1], "cpu_seconds")):
+            shown += f" ({cpu:.2f} s CPU)"
+        lines.append(f"| {t['what']} | {t['target'].replace('<=', '≤').replace('>=', '≥')} | {shown} | {STATUS[t['status']]} |")
+    quality = results.get("quality") or {}
+    measured = {name: q for name, q in quality.items() if "all" in q}
+    if measured:
+        lines.append("")
+        for name, q in measured.items():
+            a = q["all"]
+            lines.append(f"Search quality, {name} ({q['documents']} documents, {a['queries']} pasted symptoms): "
+                         f"hit@1 {a['hit_at_1']:.1%}, hit@3 {a['hit_at_3']:.1%}, MRR {a['mrr']:.3f}.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else RESULTS
+    print(markdown(json.loads(path.read_text(encoding="utf-8"))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
