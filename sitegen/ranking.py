@@ -249,13 +249,19 @@ def run_search(index: SearchIndex, text: str) -> list[Hit]:
     return hits
 
 
-SCRIPT_STRING = re.compile(r"JSON\.parse\((\"(?:[^\"\\]|\\.)*\")\)")
-
-
 def parse_index_script(script: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The serialised index and the result store of a search-index.js (see search.py's build_search_index)."""
-    found = SCRIPT_STRING.findall(script)
+    """The serialised index and the result store of a search-index.js (see search.py's build_search_index).
+
+    Each is a JSON string literal inside `JSON.parse(...)`; the JSON decoder reads the literal where
+    it starts (a regular expression over the 3 MB literal of 1,000 documents took 0.7 s).
+    """
+    decoder = json.JSONDecoder()
+    found: list[Any] = []
+    at = script.find("JSON.parse(")
+    while at >= 0:
+        literal, end = decoder.raw_decode(script, at + len("JSON.parse("))
+        found.append(json.loads(literal))
+        at = script.find("JSON.parse(", end)
     if len(found) != 2:
         raise ValueError(f"expected 2 JSON.parse(...) strings in the search index, found {len(found)}")
-    index, docs = (json.loads(json.loads(literal)) for literal in found)
-    return index, docs
+    return found[0], found[1]

@@ -29,6 +29,7 @@ MASK = "…"
 MAX_SIGNATURES = 8
 MAX_QUERY_CHARS = 500  # a minified line or a dumped payload says no more past this
 FRAMES_KEPT = 2
+RECENT = 20  # signatures a cut-short line is compared with
 
 # Patterns use only what Python's `re` and JavaScript's RegExp read alike: explicit ASCII classes,
 # no \s, \w, \d or \b (their meanings differ between the two), look-behind of one character.
@@ -66,6 +67,10 @@ BOILERPLATE = re.compile(
 )
 PYTEST_FAILED = re.compile("^(?:FAILED|ERROR) [^ ]+ - ")
 PYTEST_E = re.compile("^E +")
+LOG_LEVEL = re.compile(
+    "^(?:… )?(?:\\[(?:ERROR|FATAL|CRITICAL|SEVERE)\\]|(?:ERROR|FATAL|CRITICAL|SEVERE)(?=[ :]))"
+    "(?: \\[[^\\]]*\\]| [A-Za-z0-9_.]+:(?= )|:[A-Za-z0-9_.]*:)? *:? *"
+)
 FRAME = re.compile('^[ \t]*(?:File ".*", line [0-9]+|at [^ ]+(?: \\(.*\\))?$)')
 TRACEBACK = re.compile("^[ \t]*Traceback \\(most recent call last\\):?[ \t]*$")
 LINES = re.compile("\r\n|\r|\n")
@@ -113,7 +118,8 @@ def mask(text: str) -> str:
 
 def _query_of(text: str) -> str:
     text = PYTEST_E.sub("", PYTEST_FAILED.sub("", text))
-    return mask(text)[:MAX_QUERY_CHARS]
+    # A log line's time, level and logger say when and where, not what: they are not searched.
+    return LOG_LEVEL.sub("", mask(text))[:MAX_QUERY_CHARS]
 
 
 def classify(text: str, level: str) -> str:
@@ -125,6 +131,17 @@ def classify(text: str, level: str) -> str:
             return ""
         return "exception" if EXCEPTION_INSIDE.search(text) else "error"
     return ""
+
+
+def _longer(found: dict[str, Signature], query: str) -> Signature | None:
+    """A recent signature that `query` shortens (pytest's summary cuts a message and adds `...`)."""
+    if not query.endswith(("...", "…")):
+        return None
+    start = query.rstrip(".…")
+    for signature in list(found.values())[-RECENT:]:
+        if len(signature.query) > len(start) and signature.query.startswith(start):
+            return signature
+    return None
 
 
 def extract(log: str, limit: int = MAX_SIGNATURES) -> list[Signature]:
@@ -153,12 +170,13 @@ def extract(log: str, limit: int = MAX_SIGNATURES) -> list[Signature]:
         query = _query_of(text)
         if not query:
             continue
-        kept = found.get(query)
+        kept = found.get(query) or _longer(found, query)
         if kept is None:
             found[query] = Signature(number, text, query, kind, tuple(frames) if kind == "exception" else ())
         else:
             more = tuple(frames) if kind == "exception" else ()
-            found[query] = Signature(kept.line, kept.text, kept.query, kept.kind, kept.frames or more, kept.repeats + 1)
+            found[kept.query] = Signature(kept.line, kept.text, kept.query, kept.kind, kept.frames or more,
+                                          kept.repeats + 1)
         if kind == "exception":
             frames, in_traceback = [], False
     ordered = sorted(found.values(), key=lambda s: (s.kind != "exception", -s.line))

@@ -15,6 +15,7 @@
   var MAX_SIGNATURES = 8;
   var MAX_QUERY_CHARS = 500;
   var FRAMES_KEPT = 2;
+  var RECENT = 20;
   var EXCEPTION_NAME = "(?:[A-Za-z_][A-Za-z0-9_]*\\.)*[A-Z][A-Za-z0-9_]*(?:Error|Exception|Exit|Interrupt|Fault|Failure)";
 
   // [pattern, flags]: the same strings as sitegen/signatures.py's patterns.
@@ -45,6 +46,9 @@
       "|^(?:Error|Failure): *$|^Error: Command failed with exit code|^##\\[error\\]Process completed", "i"],
     PYTEST_FAILED: ["^(?:FAILED|ERROR) [^ ]+ - ", ""],
     PYTEST_E: ["^E +", ""],
+    LOG_LEVEL: [
+      "^(?:… )?(?:\\[(?:ERROR|FATAL|CRITICAL|SEVERE)\\]|(?:ERROR|FATAL|CRITICAL|SEVERE)(?=[ :]))" +
+      "(?: \\[[^\\]]*\\]| [A-Za-z0-9_.]+:(?= )|:[A-Za-z0-9_.]*:)? *:? *", ""],
     FRAME: ["^[ \t]*(?:File \".*\", line [0-9]+|at [^ ]+(?: \\(.*\\))?$)", ""],
     TRACEBACK: ["^[ \t]*Traceback \\(most recent call last\\):?[ \t]*$", ""],
     LINES: ["\r\n|\r|\n", ""],
@@ -87,7 +91,8 @@
   }
 
   function queryOf(text) {
-    var masked = mask(text.replace(re.PYTEST_FAILED, "").replace(re.PYTEST_E, ""));
+    // A log line's time, level and logger say when and where, not what: they are not searched.
+    var masked = mask(text.replace(re.PYTEST_FAILED, "").replace(re.PYTEST_E, "")).replace(re.LOG_LEVEL, "");
     // Python slices by code point; Array.from splits by code point too.
     var chars = Array.from(masked);
     return chars.length > MAX_QUERY_CHARS ? chars.slice(0, MAX_QUERY_CHARS).join("") : masked;
@@ -100,6 +105,18 @@
       return re.EXCEPTION_INSIDE.test(text) ? "exception" : "error";
     }
     return "";
+  }
+
+  /** A recent signature that `query` shortens (pytest's summary cuts a message and adds `...`). */
+  function longer(found, query) {
+    if (!/(?:\.\.\.|…)$/.test(query)) return undefined;
+    var start = query.replace(/[.…]+$/, "");
+    var recent = Array.from(found.values()).slice(-RECENT);
+    for (var i = 0; i < recent.length; i++) {
+      var q = recent[i].query;
+      if (q.length > start.length && q.lastIndexOf(start, 0) === 0) return recent[i];
+    }
+    return undefined;
   }
 
   /** The error signatures of `log`, most telling first: [{line, text, query, kind, frames, repeats}]. */
@@ -137,7 +154,7 @@
       }
       var query = queryOf(text);
       if (!query) continue;
-      var kept = found.get(query);
+      var kept = found.get(query) || longer(found, query);
       if (kept === undefined) {
         found.set(query, { line: i + 1, text: text, query: query, kind: kind,
                            frames: kind === "exception" ? frames.slice() : [], repeats: 1 });
