@@ -7,8 +7,8 @@ Hand-written on both sides because the two must agree line for line. Change one,
 A signature is one line of the log:
 
 - `exception`: a line that starts with an exception name and a colon (`ValueError: ...`,
-  `E   sqlalchemy.exc.OperationalError: ...`, `Caused by: java.io.IOException: ...`), or an error
-  line that holds one; with the last two frames of the traceback above it, when there is one;
+  `E   sqlalchemy.exc.OperationalError: ...`, `Caused by: java.io.IOException: ...`), or holds one
+  after a space, bracket or quote (`Exception in thread "main" java.lang.IllegalStateException: ...`); with the last two frames of the traceback above it, when there is one;
 - `error`: a line with an error word (`Error:`, `ERROR`, `FATAL`, `failed`, `panic`, `ERR!`, a
   GitHub Actions `##[error]` or `::error::` marker), less the boilerplate every failing job
   prints (`Process completed with exit code 1`, `make: *** ... Error 2`, `== 1 failed ==`).
@@ -74,6 +74,9 @@ LOG_LEVEL = re.compile(
 FRAME = re.compile('^[ \t]*(?:File ".*", line [0-9]+|at [^ ]+(?: \\(.*\\))?$)')
 TRACEBACK = re.compile("^[ \t]*Traceback \\(most recent call last\\):?[ \t]*$")
 LINES = re.compile("\r\n|\r|\n")
+# Every line that TRACEBACK, FRAME, GITHUB_MARK, EXCEPTION_LINE or ERROR_WORD can match holds one of these.
+MAYBE = re.compile("err|fatal|fail|panic|critical|exception|exit|interrupt|fault|traceback|file \"|at |##\\[|::",
+                   re.IGNORECASE)
 SPACES = re.compile("[ \t\u00a0]+")
 BLANKS = " \t\u00a0\ufeff\v\f"  # what a line is stripped of (JavaScript's trim() strips more)
 
@@ -126,11 +129,11 @@ def classify(text: str, level: str) -> str:
     """`exception`, `error`, or "" for a line that names no error."""
     if EXCEPTION_LINE.search(text):
         return "exception"
-    if level == "error" or ERROR_WORD.search(text):
-        if BOILERPLATE.search(text):
-            return ""
-        return "exception" if EXCEPTION_INSIDE.search(text) else "error"
-    return ""
+    if BOILERPLATE.search(text):
+        return ""
+    if EXCEPTION_INSIDE.search(text):
+        return "exception"
+    return "error" if level == "error" or ERROR_WORD.search(text) else ""
 
 
 def _longer(found: dict[str, Signature], query: str) -> Signature | None:
@@ -150,6 +153,8 @@ def extract(log: str, limit: int = MAX_SIGNATURES) -> list[Signature]:
     frames: list[str] = []
     in_traceback = False
     for number, raw in enumerate(LINES.split(log), 1):
+        if not in_traceback and not MAYBE.search(ANSI.sub("", raw) if "\x1b" in raw else raw):
+            continue  # most lines of a log: no rule below could pick them (a shortcut signatures.js need not take)
         bare, level = clean(raw)
         text = bare.strip(BLANKS)
         if not text:

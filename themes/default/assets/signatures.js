@@ -100,11 +100,9 @@
 
   function classify(text, level) {
     if (re.EXCEPTION_LINE.test(text)) return "exception";
-    if (level === "error" || re.ERROR_WORD.test(text)) {
-      if (re.BOILERPLATE.test(text)) return "";
-      return re.EXCEPTION_INSIDE.test(text) ? "exception" : "error";
-    }
-    return "";
+    if (re.BOILERPLATE.test(text)) return "";
+    if (re.EXCEPTION_INSIDE.test(text)) return "exception";
+    return level === "error" || re.ERROR_WORD.test(text) ? "error" : "";
   }
 
   /** A recent signature that `query` shortens (pytest's summary cuts a message and adds `...`). */
