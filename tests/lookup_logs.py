@@ -95,6 +95,26 @@ UNICODE_AND_REPEATS = "\n".join([
     "FAILED tests/test_x.py::test_sum - AssertionError: assert 2 == 3",
 ])
 
+# A Python traceback four frames deep, cut off by a plain line before a later exception; and an
+# error line longer than a query keeps.
+INTERRUPTED = "\n".join([
+    "Traceback (most recent call last):",
+    '  File "/srv/app/a.py", line 1, in one',
+    "    two()",
+    '  File "/srv/app/b.py", line 2, in two',
+    "    three()",
+    '  File "/srv/app/c.py", line 3, in three',
+    "    four()",
+    '  File "/srv/app/d.py", line 4, in four',
+    "    raise KeyError(key)",
+    "KeyError: 'tracking_number'",
+    "Traceback (most recent call last):",
+    '  File "/srv/app/e.py", line 5, in five',
+    "job interrupted here",
+    "ValueError: invalid literal for int() with base 10: 'abc'",
+    "ERROR " + " ".join(f"field_{n} is required" for n in range(60)),
+])
+
 
 def noise_lines(count: int, seed: int = 0) -> list[str]:
     """Lines a passing stretch of a CI log is made of (some mention errors without being one)."""
@@ -123,5 +143,6 @@ SAMPLE_LOGS = {
     "node-java-go": NODE_AND_JAVA,
     "pip-crlf": PIP_BUILD,
     "unicode-repeats": UNICODE_AND_REPEATS,
+    "interrupted-traceback": INTERRUPTED,
     "noise-and-traceback": "\n".join(noise_lines(400, 1) + GITHUB_ACTIONS.splitlines()[6:13] + noise_lines(100, 2)),
 }

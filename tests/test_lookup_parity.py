@@ -107,10 +107,12 @@ def test_parity_over_the_shared_corpus(corpus: Path, tmp_path: Path) -> None:
     assert [q for q, py, js in zip(queries, python, browser) if py != js] == []
 
 
-def test_signatures_js_uses_the_same_patterns() -> None:
-    patterns = node({"index": None, "queries": [], "logs": []})["patterns"]
-    for name, (source, _flags) in patterns.items():
+def test_signatures_js_uses_the_same_patterns_and_limits() -> None:
+    found = node({"index": None, "queries": [], "logs": []})
+    for name, (source, _flags) in found["patterns"].items():
         assert getattr(signatures, name).pattern == source, name
+    assert found["limits"] == {name: getattr(signatures, name) for name in found["limits"]}
+    assert len(found["patterns"]) >= 20 and len(found["limits"]) == 4
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_LOGS))

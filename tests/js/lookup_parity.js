@@ -19,4 +19,4 @@ if (input.index) {
     search.runSearch(idx, text, { prefix: false }).slice(0, 10).map((h) => [Number(h.ref), h.score]));
 }
 const extracted = (input.logs || []).map((log) => signatures.extract(log));
-process.stdout.write(JSON.stringify({ patterns: signatures.PATTERNS, searches, signatures: extracted }));
+process.stdout.write(JSON.stringify({ patterns: signatures.PATTERNS, limits: signatures.LIMITS, searches, signatures: extracted }));
