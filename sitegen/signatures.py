@@ -8,22 +8,24 @@ A signature is one line of the log:
 
 - `exception`: a line that starts with an exception name and a colon (`ValueError: ...`,
   `E   sqlalchemy.exc.OperationalError: ...`, `Caused by: java.io.IOException: ...`), or holds one
-  after a space, bracket or quote (`Exception in thread "main" java.lang.IllegalStateException: ...`); with the last two frames of the traceback above it, when there is one;
+  after a space, bracket or quote (`Exception in thread "main" java.lang.IllegalStateException: ...`);
+  with the last two frames of the Python traceback above it, or the first two of the stack printed
+  under it (JavaScript, Java);
 - `error`: a line with an error word (`Error:`, `ERROR`, `FATAL`, `failed`, `panic`, `ERR!`, a
   GitHub Actions `##[error]` or `::error::` marker), less the boilerplate every failing job
   prints (`Process completed with exit code 1`, `make: *** ... Error 2`, `== 1 failed ==`).
 
-Before a line is classified, ANSI colour codes and a GitHub Actions timestamp are removed; in its
-query, addresses of web pages, timestamps, durations, paths, line numbers, hex addresses and ids are masked with `…`, so
-the same error on another machine or run gives the same query, and its noise never becomes a
-search term. Signatures come exceptions first, then the latest line first (a failing job ends
+Before a line is classified, ANSI colour codes and a GitHub Actions timestamp are removed. In its
+query, web addresses, timestamps, durations, paths, line numbers, hex addresses and ids are masked
+with `…`, so the same error on another machine or run gives the same query and its noise never
+becomes a search term; a log line's level and logger (`ERROR [app.worker]`) are left out too. Signatures come exceptions first, then the latest line first (a failing job ends
 with what failed); repeats of a query are kept once, at their first line.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MASK = "…"
 MAX_SIGNATURES = 8
@@ -150,22 +152,28 @@ def _longer(found: dict[str, Signature], query: str) -> Signature | None:
 def extract(log: str, limit: int = MAX_SIGNATURES) -> list[Signature]:
     """The error signatures of `log`, most telling first, at most `limit`."""
     found: dict[str, Signature] = {}
-    frames: list[str] = []
+    frames: list[str] = []  # the frames above: Python prints them before the exception
     in_traceback = False
+    below: str | None = None  # an exception whose frames may follow it (JavaScript, Java, .NET, Go)
     for number, raw in enumerate(LINES.split(log), 1):
-        if not in_traceback and not MAYBE.search(ANSI.sub("", raw) if "\x1b" in raw else raw):
+        if not in_traceback and below is None and not MAYBE.search(ANSI.sub("", raw) if "\x1b" in raw else raw):
             continue  # most lines of a log: no rule below could pick them (a shortcut signatures.js need not take)
         bare, level = clean(raw)
         text = bare.strip(BLANKS)
         if not text:
             continue
         if TRACEBACK.match(text):
-            frames, in_traceback = [], True
+            frames, in_traceback, below = [], True, None
             continue
         if FRAME.match(text):
+            if below is not None:
+                if len(found[below].frames) < FRAMES_KEPT:
+                    found[below] = replace(found[below], frames=found[below].frames + (mask(text),))
+                continue
             frames = (frames + [mask(text)])[-FRAMES_KEPT:]
             in_traceback = True
             continue
+        below = None
         kind = classify(text, level)
         if not kind:
             # Under a frame, an indented line quotes the source; anything else ends the traceback.
@@ -176,13 +184,14 @@ def extract(log: str, limit: int = MAX_SIGNATURES) -> list[Signature]:
         if not query:
             continue
         kept = found.get(query) or _longer(found, query)
+        above = tuple(frames) if kind == "exception" else ()
         if kept is None:
-            found[query] = Signature(number, text, query, kind, tuple(frames) if kind == "exception" else ())
+            found[query] = Signature(number, text, query, kind, above)
         else:
-            more = tuple(frames) if kind == "exception" else ()
-            found[kept.query] = Signature(kept.line, kept.text, kept.query, kept.kind, kept.frames or more,
-                                          kept.repeats + 1)
+            query = kept.query
+            found[query] = replace(kept, frames=kept.frames or above, repeats=kept.repeats + 1)
         if kind == "exception":
             frames, in_traceback = [], False
+            below = query if not found[query].frames else None
     ordered = sorted(found.values(), key=lambda s: (s.kind != "exception", -s.line))
     return ordered[:limit]

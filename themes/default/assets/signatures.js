@@ -122,8 +122,9 @@
     if (typeof log !== "string") return [];
     var max = limit === undefined ? MAX_SIGNATURES : limit;
     var found = new Map();
-    var frames = [];
+    var frames = []; // the frames above: Python prints them before the exception
     var inTraceback = false;
+    var below = null; // an exception whose frames may follow it (JavaScript, Java, .NET, Go)
     var lines = log.split(re.LINES);
     for (var i = 0; i < lines.length; i++) {
       var raw = lines[i];
@@ -134,13 +135,20 @@
       if (re.TRACEBACK.test(text)) {
         frames = [];
         inTraceback = true;
+        below = null;
         continue;
       }
       if (re.FRAME.test(text)) {
+        if (below !== null) {
+          var under = found.get(below);
+          if (under.frames.length < FRAMES_KEPT) under.frames.push(mask(text));
+          continue;
+        }
         frames = frames.concat([mask(text)]).slice(-FRAMES_KEPT);
         inTraceback = true;
         continue;
       }
+      below = null;
       var kind = classify(text, cleaned[1]);
       if (!kind) {
         // Under a frame, an indented line quotes the source; anything else ends the traceback.
@@ -153,16 +161,18 @@
       var query = queryOf(text);
       if (!query) continue;
       var kept = found.get(query) || longer(found, query);
+      var above = kind === "exception" ? frames.slice() : [];
       if (kept === undefined) {
-        found.set(query, { line: i + 1, text: text, query: query, kind: kind,
-                           frames: kind === "exception" ? frames.slice() : [], repeats: 1 });
+        found.set(query, { line: i + 1, text: text, query: query, kind: kind, frames: above, repeats: 1 });
       } else {
-        if (!kept.frames.length && kind === "exception") kept.frames = frames.slice();
+        query = kept.query;
+        if (!kept.frames.length) kept.frames = above;
         kept.repeats += 1;
       }
       if (kind === "exception") {
         frames = [];
         inTraceback = false;
+        below = found.get(query).frames.length ? null : query;
       }
     }
     var ordered = Array.from(found.values());
@@ -172,7 +182,8 @@
     return ordered.slice(0, max);
   }
 
-  var api = { extract: extract, mask: mask, PATTERNS: PATTERNS, MASK: MASK };
+  var api = { extract: extract, mask: mask, PATTERNS: PATTERNS, MASK: MASK,
+              LIMITS: { MAX_SIGNATURES: MAX_SIGNATURES, MAX_QUERY_CHARS: MAX_QUERY_CHARS, FRAMES_KEPT: FRAMES_KEPT, RECENT: RECENT } };
   if (typeof module === "object" && module.exports) {
     module.exports = api;
   } else {
