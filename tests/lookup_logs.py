@@ -112,6 +112,15 @@ INTERRUPTED = "\n".join([
     '  File "/srv/app/e.py", line 5, in five',
     "job interrupted here",
     "ValueError: invalid literal for int() with base 10: 'abc'",
+    "Traceback (most recent call last):",
+    '  File "/srv/app/f.py", line 6, in six',
+    "plain words only",
+    "KeyError: 'other'",
+    "TypeError: handler is not a function",
+    "    at first (/srv/app/a.js:1:1)",
+    "plain words only",
+    "    at stray (/srv/app/b.js:2:2)",
+    "RangeError: Invalid array length",
     "ERROR " + " ".join(f"field_{n} is required" for n in range(60)),
 ])
 
