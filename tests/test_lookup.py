@@ -182,7 +182,20 @@ def test_the_documented_step_writes_links_to_the_job_summary(site: Path, tmp_pat
     assert done.returncode != 0 and summary.read_text(encoding="utf-8") == text_before  # a real failure still shows
 
 
-def test_markdown_links_survive_awkward_titles(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_markdown_links_survive_awkward_titles() -> None:
+    from sitegen.lookup import LookupResult, Match, format_markdown
+    from sitegen.signatures import Signature
+
+    line = Signature(3, "E   KeyError: 'a` b' | <x>", "KeyError: 'a` b' | <x>", "exception")
+    match = Match(1, "Fix [this] | *now* <b>", "https://kb.example.com/docs/a (b).html", "Use `x` | y", 0.9, 1, line)
+    text = format_markdown(LookupResult(10, (line,), (match,), None, 0.5), "job.log")
+    [link, where] = [row for row in text.splitlines() if row.startswith(("- ", "  ("))]
+    assert link.startswith(r"- [Fix \[this\] \| \*now\* &lt;b&gt;](https://kb.example.com/docs/a%20(b%29.html)")
+    assert r"Use \`x\` \| y" in link
+    assert where == "  (line 3: `` E KeyError: 'a` b' | <x> ``; confidence 0.90)"
+
+
+def test_markdown_output_links_each_match(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, PYTEST_ANSI, "--site", str(site), "--base-url", BASE, "--format", "markdown", tmp=tmp_path)
     assert code == 0
     first = next(line for line in out.splitlines() if line.startswith("- ["))
