@@ -6,9 +6,10 @@
 Each signature's query is ranked exactly as the search box ranks it. A match's *confidence* is
 the share of the query's information the document holds: every searched term weighs its boost
 (how telling its line is) times its idf (how rare it is in the index; a term no document holds
-weighs as much as the rarest), and the confidence is the matched terms' weight over all terms'
-weight; the words that made the line an error line (`error`, `failed`, `fatal`, ...) do not
-count. So `Error: 42` matching the word `error` says nothing, and an exception whose model name
+weighs as much as the rarest); a word of the query (a name and its dotted or camelCase parts)
+weighs as much as its weightiest term and counts as held in the share its terms are; the
+confidence is the held words' weight over all words' weight. The words that made the line an
+error line (`error`, `failed`, `fatal`, ...) do not count. So `Error: 42` matching the word `error` says nothing, and an exception whose model name
 changed still matches on everything else. Matches come in the order of their signatures
 (exceptions first, then the latest error line), each signature's in the browser's order.
 """
@@ -27,8 +28,9 @@ from typing import Any, Callable, Mapping, Sequence
 from sitegen.ranking import SearchIndex, parse_index_script, run_search, searched_terms
 from sitegen.signatures import LINES, Signature, extract, mask
 from sitegen.stemmer import stem
+from sitegen.tokenize import tokenize
 
-MIN_CONFIDENCE = 0.5  # chosen with `make bench` (bench/lookup.py): see README
+MIN_CONFIDENCE = 0.4  # chosen with `make bench` (bench/lookup.py): see README
 MESSAGE_LINES = 10  # input this short with no error line is itself the message searched
 SCHEMA_VERSION = 1
 INDEX_FILE = "search-index.js"
@@ -135,7 +137,13 @@ ERROR_WORDS = frozenset(stem(word) for word in ("error", "errors", "fatal", "fai
 
 
 def confidence(index: SearchIndex, query: str, matched: frozenset[str]) -> float:
-    """The boost x idf weighted share of `query`'s searched terms that a document matched."""
+    """The weighted share of `query`'s words that a document matched (see the module's docstring).
+
+    A word is what the tokenizer cut from one space-separated piece of the query: a dotted or
+    camelCase name and its parts count once, as much as their most telling term, so a renamed
+    `'invoice_total'` is one unknown word, not three, and `sqlalchemy.orm.exc.DetachedInstanceError`
+    one known one. Within a word, each term counts by its weight.
+    """
     weights: dict[str, float] = {}
     for term in searched_terms(index, query):
         stemmed = stem(term.term)
@@ -144,8 +152,18 @@ def confidence(index: SearchIndex, query: str, matched: frozenset[str]) -> float
         df = index.document_frequency(stemmed)
         idf = math.log(1 + abs((index.docs - df + 0.5) / (df + 0.5)))
         weights[stemmed] = max(weights.get(stemmed, 0.0), term.boost * idf)
-    total = sum(weights.values())
-    return sum(w for s, w in weights.items() if s in matched) / total if total else 0.0
+    total = held = 0.0
+    for piece in query.split():
+        terms = [t for t in dict.fromkeys(stem(token) for token in tokenize(piece)) if t in weights]
+        if not terms:
+            continue
+        word = max(weights[t] for t in terms)
+        share = sum(weights[t] for t in terms if t in matched) / sum(weights[t] for t in terms)
+        total += word
+        held += word * share
+        for t in terms:
+            del weights[t]  # a term repeated in a later word was counted with its first
+    return held / total if total else 0.0
 
 
 def absolute(base_url: str, url: str) -> str:

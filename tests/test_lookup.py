@@ -201,3 +201,17 @@ def test_markdown_output_links_each_match(site: Path, tmp_path: Path, capsys: py
     first = next(line for line in out.splitlines() if line.startswith("- ["))
     assert first.startswith("- [") and f"]({BASE}docs/database/detached-instance-error.html)" in first
     assert "(line 17: `E sqlalchemy.orm.exc.DetachedInstanceError" in out  # which line, as a code span
+
+
+def test_a_renamed_name_counts_as_one_unknown_word(site: Path) -> None:
+    """`'frob_wibble_zorp'` yields three terms no document holds; it must weigh as one unknown word."""
+    from sitegen.lookup import confidence, load_index
+    from sitegen.ranking import run_search
+
+    loaded = load_index(site)
+    template = 'RuntimeError: Cannot call "{}" once a close message has been sent.'
+    dotted, plain = template.format("frob_wibble_zorp"), template.format("frobwibblezorp")
+    top = run_search(loaded.index, dotted)[0]
+    assert loaded.docs[top.ref]["url"] == "docs/async/websocket-send-after-close.html"
+    held = confidence(loaded.index, dotted, top.terms)
+    assert held == pytest.approx(confidence(loaded.index, plain, top.terms)) and 0.6 < held < 0.95
