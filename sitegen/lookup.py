@@ -20,10 +20,10 @@ import html
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 from sitegen.ranking import SearchIndex, parse_index_script, run_search, searched_terms
 from sitegen.signatures import LINES, Signature, extract, mask
@@ -70,7 +70,6 @@ class LookupResult:
     closest: Match | None  # the best match under the confidence bar, to say what almost matched
     min_confidence: float
     index_source: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def found(self) -> bool:
@@ -297,7 +296,3 @@ FORMATS: Mapping[str, Callable[[LookupResult, str], str]] = {
 
 def exit_status(result: LookupResult) -> int:
     return 0 if result.found else 1
-
-
-def top_urls(result: LookupResult) -> Sequence[str]:
-    return [m.url for m in result.matches]

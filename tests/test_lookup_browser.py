@@ -42,6 +42,28 @@ def test_search_page_searches_the_error_line_of_a_log_and_says_which(browser, si
     assert errors == []
 
 
+PASTE = """(log) => {
+    const input = document.getElementById("search-input");
+    const data = new DataTransfer();
+    data.setData("text/plain", log);
+    input.value = log.replace(/[\\r\\n]+/g, " ");
+    input.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+}"""
+
+
+def test_a_whole_ci_log_pasted_links_its_error_line_not_the_log(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(site.as_uri() + "/index.html")
+    page.focus("#search-input")
+    big = "\n".join(noise_lines(15_000, 13) + GITHUB_ACTIONS.splitlines() + noise_lines(4_986, 14))
+    page.evaluate(PASTE, big)
+    page.locator("#search-dropdown .search-log-line").wait_for()
+    assert page.inner_text("#search-dropdown .search-log-line").startswith("Searched for line 15013 of the pasted log")
+    href = page.get_attribute("#search-dropdown a.search-all", "href")
+    assert href.endswith("search.html?q=" + quote(LOOP_CLOSED, safe="")) or href.endswith(
+        "search.html?q=" + quote(LOOP_CLOSED, safe="").replace("%20", "+"))
+
+
 def test_search_box_takes_a_pasted_log(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
     errors: list[str] = []

@@ -502,6 +502,13 @@
       if (state.pasted && state.pasted.value === input.value) return state.pasted.raw;
       return input.value;
     }
+    // What goes in an address: a pasted log whole while it is short enough to share, else its error line.
+    var MAX_ADDRESS_CHARS = 50000;
+    function addressText() {
+      var text = queryText();
+      if (text.length <= MAX_ADDRESS_CHARS) return text;
+      return state.logLine ? state.logLine.text : input.value;
+    }
     input.addEventListener("paste", function (event) {
       var raw = event.clipboardData && event.clipboardData.getData("text/plain");
       if (!raw || !/[\r\n]/.test(raw)) return;
@@ -586,7 +593,7 @@
       if (!results.length) dropdown.appendChild(el("p", "search-dropdown-status", "No matching documents."));
       dropdown.appendChild(listbox);
       var all = el("a", "search-all", results.length === 1 ? "The 1 result" : results.length ? "All " + results.length + " results" : "Search page");
-      all.href = root + "search.html?q=" + encodeURIComponent(queryText());
+      all.href = root + "search.html?q=" + encodeURIComponent(addressText());
       dropdown.appendChild(all);
       dropdown.hidden = false;
       input.setAttribute("aria-expanded", "true");
@@ -634,7 +641,7 @@
 
     function rememberInUrl() {
       var next = new URLSearchParams();
-      next.set("q", queryText());
+      next.set("q", addressText());
       FACETS.forEach(function (f) { filters[f[0]].forEach(function (v) { next.append(f[0], v); }); });
       try {
         win.history.replaceState(null, "", "?" + next.toString());
