@@ -124,8 +124,13 @@ def fix_from_page(site_dir: Path, url: str) -> str:
     path = site_dir / page
     if anchor or not page or not path.is_file():
         return ""
+    html_text = path.read_text(encoding="utf-8", errors="replace")
+    # Parse only the paragraph: a page of a large site is 100 KB of HTML around one line.
+    at = html_text.find('class="doc-summary"')
+    if at < 0:
+        return ""
     reader = _FixReader()
-    reader.feed(path.read_text(encoding="utf-8", errors="replace"))
+    reader.feed(html_text[html_text.rfind("<", 0, at): html_text.find("</p>", at) + len("</p>")])
     text = " ".join("".join(reader.parts).split())
     return re.sub(r"^Fix:\s*", "", text)
 

