@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from sitegen.ranking import SearchIndex, parse_index_script, run_search, searched_terms
+from sitegen.ranking import SearchIndex, parse_index_script, query_terms, run_search, searched_terms
 from sitegen.signatures import LINES, Signature, extract, mask
 from sitegen.stemmer import stem
 from sitegen.tokenize import tokenize
@@ -149,7 +149,7 @@ def confidence(index: SearchIndex, query: str, matched: frozenset[str]) -> float
     one known one. Within a word, each term counts by its weight.
     """
     weights: dict[str, float] = {}
-    for term in searched_terms(index, query):
+    for term in searched_terms(index, query_terms(query)):
         stemmed = stem(term.term)
         if stemmed in ERROR_WORDS:
             continue

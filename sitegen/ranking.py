@@ -202,16 +202,15 @@ def _dot(query: Sequence[tuple[int, float]], vector: Sequence[float]) -> float:
     return total
 
 
-def searched_terms(index: SearchIndex, text: str) -> list[QueryTerm]:
-    """The terms runSearch queries for `text`: the common ones left out while rarer ones remain."""
-    terms = query_terms(text)
+def searched_terms(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[QueryTerm]:
+    """The terms runSearch queries: the common ones left out while rarer ones remain."""
     rare = [t for t in terms if not index.is_common(t.term)]
-    return rare or terms
+    return rare or list(terms)
 
 
 def run_search(index: SearchIndex, text: str) -> list[Hit]:
     """search.js's runSearch(idx, text) for pasted text: the hits, best first."""
-    terms = searched_terms(index, text)
+    terms = searched_terms(index, query_terms(text))
     if not terms:
         return []
     query: dict[str, dict[int, float]] = {field: {} for field in index.fields}
