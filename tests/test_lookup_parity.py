@@ -45,6 +45,9 @@ def sample_queries(entries: Any) -> list[str]:
     out: list[str] = []
     for e in entries:
         out.append(e.title)
+        longest = max(e.title.split(), key=len)
+        if len(longest) >= 6:  # a typo: one letter dropped from the title's longest word
+            out.append(e.title.replace(longest, longest[0] + longest[2:]).lower())
         for symptom in e.symptoms:
             out += [symptom, rename_quoted(symptom), " ".join(symptom.split()[: max(1, len(symptom.split()) // 2)])]
             if rng.random() < 0.3:
