@@ -215,3 +215,14 @@ def test_a_renamed_name_counts_as_one_unknown_word(site: Path) -> None:
     assert loaded.docs[top.ref]["url"] == "docs/async/websocket-send-after-close.html"
     held = confidence(loaded.index, dotted, top.terms)
     assert held == pytest.approx(confidence(loaded.index, plain, top.terms)) and 0.6 < held < 0.95
+
+
+def test_the_log_can_come_on_standard_input(site: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(GITHUB_ACTIONS.encode("utf-8") + b"\n\xff")))
+    code = main(["lookup", "-", "--site", str(site), "--format", "json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["input"] == "standard input"
+    assert result["matches"][0]["url"] == "docs/async/celery-event-loop-closed.html"  # no base_url: site-relative
