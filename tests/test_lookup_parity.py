@@ -104,7 +104,7 @@ def test_parity_over_the_shared_corpus_when_present(tmp_path: Path) -> None:
     generated documents always, so the test runs, and checks something, without it."""
     from bench.generate import write_docs
 
-    folders = [write_docs(tmp_path / "generated", 30, seed=18) and tmp_path / "generated"]
+    folders = [write_docs(tmp_path / "generated", 110, seed=18) and tmp_path / "generated"]  # over 100: common-term rules apply
     folders += [CORPUS] if CORPUS.is_dir() else []
     for n, folder in enumerate(folders):
         result = build(make_config(folder, tmp_path / f"site-{n}"))
