@@ -226,3 +226,17 @@ def test_the_log_can_come_on_standard_input(site: Path, monkeypatch: pytest.Monk
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["input"] == "standard input"
     assert result["matches"][0]["url"] == "docs/async/celery-event-loop-closed.html"  # no base_url: site-relative
+
+
+def test_the_init_workflow_shows_the_same_step(tmp_path: Path) -> None:
+    """`sitegen init`'s workflow carries the tested step, word for word, as a comment to copy."""
+    import datetime as dt
+
+    from sitegen.scaffold import WORKFLOW, init_site
+
+    example = yaml.safe_load((ROOT / "examples" / "github-actions" / "knowledge-base-lookup.yml").read_text(encoding="utf-8"))
+    [run_line] = [s["run"] for job in example["jobs"].values() for s in job["steps"] if str(s.get("if", "")).startswith("failure()")]
+    init_site(tmp_path / "kb", "KB", None, dt.date(2026, 1, 1))
+    written = (tmp_path / "kb" / WORKFLOW).read_text(encoding="utf-8")
+    assert f"#       run: {run_line}\n" in written
+    yaml.safe_load(written)  # still a valid workflow
