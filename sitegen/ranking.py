@@ -6,10 +6,15 @@ building a token set search.js never builds). What is ported, step for step:
 
 - `queryTerms(text)`: the weighed lines of a paste (the last exception line counts most), paths
   and addresses, numbers weighed down, stop words out, strongest 48 terms kept;
-- `runSearch(idx, text)`: terms found in over a fifth of a large index's entries left out, then
+- `rank(idx, terms)`: terms found in over a third of a large index's entries left out, then
   lunr.js 2.3.9's `Index#query`: one clause per term (stemmed), a query vector per field, each
   field's score the dot product with the field vector over the query vector's magnitude, summed
-  per document in the order lunr meets the documents, then a stable sort by score.
+  per document in the order lunr meets the documents; then coverage first (the boost-weighted
+  share of the message's terms a document holds, in twentieths; on large sites a term the index
+  dropped from bodies weighs 0.3), the best single field's share, the score, the ref;
+- `search(idx, text)` / `runSearch`: when the best result covers under half the query, long
+  unknown words are retried one edit away (the index term sharing their first letter held by
+  the most postings).
 
 Only the pasted form is ported: `sitegen lookup` never types, so the trailing-prefix expansion
 of the search box (`{prefix: true}`) is left out. JavaScript's regular expressions differ from
@@ -20,6 +25,7 @@ Change search.js's ranking, change this module.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -28,7 +34,7 @@ from typing import Any, Mapping, Sequence
 
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
-from sitegen.stemmer import stem
+from sitegen.stemmer import _to_units, stem
 from sitegen.tokenize import tokenize
 
 HEAD_CHARS = 2000  # a long paste keeps its start (the message) ...
@@ -36,7 +42,12 @@ TAIL_CHARS = 8000  # ... and its end (the final exception line)
 MAX_TERMS = 48
 
 WEIGHT: Mapping[str, float] = {"last": 4, "exception": 2, "text": 1, "code": 0.3, "frame": 0.1, "number": 0.4}
-COMMON_SHARE = 0.2
+COMMON_SHARE = 0.35
+COVERAGE_MIN_BOOST = 0.35  # coverage counts the message's words, not a traceback's frame and code words
+COVERAGE_STEPS = 20  # coverage compared in steps of 1/20
+WEAK_COVERAGE = 0.5  # a best result under this is retried with typos corrected
+TYPO_MIN_LENGTH = 5
+DROPPED_WEIGHT = 0.3  # a term whose body postings the index dropped (too common) counts this much in coverage
 COMMON_MIN_DOCS = 100
 
 # JavaScript's \s (without the u flag it is still Unicode-aware), spelled out for Python.
@@ -76,6 +87,7 @@ LINE_START = re.compile(
 class QueryTerm:
     term: str  # as the tokenizer gave it, before stemming
     boost: float
+    stem: str = ""  # a typo's correction: already an index term, searched as it is (search.js `raw`)
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,8 @@ class Hit:
     ref: int
     score: float
     terms: frozenset[str]  # the stemmed index terms the document matched
+    coverage: float = 0.0  # boost-weighted share of the query's message terms matched
+    together: float = 0.0  # the same share, held by the document's best single field
 
 
 @dataclass(frozen=True)
@@ -93,13 +107,23 @@ class SearchIndex:
     vectors: Mapping[str, Sequence[float]]  # "field/ref" -> [term index, score, ...], by term index
     postings: Mapping[str, tuple[int, Mapping[str, Sequence[int]]]]  # stemmed term -> (term index, {field: refs})
     docs: int  # entries in the index
+    dropped: frozenset[str] = frozenset()  # terms whose body postings the index left out
 
     @classmethod
     def from_serialized(cls, serialized: Mapping[str, Any]) -> SearchIndex:
         fields = tuple(serialized["fields"])
         vectors = dict(serialized["fieldVectors"])
         postings = {row[0]: (row[1], row[2]) for row in serialized["postings"]}
-        return cls(fields, vectors, postings, len(vectors) // max(1, len(fields)))
+        return cls(fields, vectors, postings, len(vectors) // max(1, len(fields)),
+                   frozenset(serialized.get("dropped", ())))
+
+    def sorted_terms(self) -> list[str]:
+        """Every index term in JavaScript's sort order (UTF-16 code units), as search.js's Postings.sorted."""
+        cached = self.__dict__.get("_sorted")
+        if cached is None:
+            cached = sorted(self.postings, key=lambda term: term.encode("utf-16-be", "surrogatepass"))
+            object.__setattr__(self, "_sorted", cached)
+        return cached
 
     def document_frequency(self, stemmed: str) -> int:
         """How many entries hold `stemmed` in any field (kept postings only)."""
@@ -203,21 +227,18 @@ def _dot(query: Sequence[tuple[int, float]], vector: Sequence[float]) -> float:
 
 
 def searched_terms(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[QueryTerm]:
-    """The terms runSearch queries: the common ones left out while rarer ones remain."""
+    """The terms rank() queries: the common ones left out while rarer ones remain."""
     rare = [t for t in terms if not index.is_common(t.term)]
     return rare or list(terms)
 
 
-def run_search(index: SearchIndex, text: str) -> list[Hit]:
-    """search.js's runSearch(idx, text) for pasted text: the hits, best first."""
-    terms = searched_terms(index, query_terms(text))
-    if not terms:
-        return []
+def _lunr_query(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[tuple[int, float, dict[str, set[str]]]]:
+    """lunr.js's Index#query, one clause per term: (ref, score, {stem: fields}) in lunr's order."""
     query: dict[str, dict[int, float]] = {field: {} for field in index.fields}
     matching: dict[tuple[str, int], set[str]] = {}  # lunr's matchingFields, in insertion order
     seen_term_fields: set[tuple[str, str]] = set()
     for t in terms:
-        stemmed = stem(t.term)
+        stemmed = t.stem or stem(t.term)
         found = index.postings.get(stemmed)
         if found is None:
             continue
@@ -234,7 +255,7 @@ def run_search(index: SearchIndex, text: str) -> list[Hit]:
     sorted_query = {field: sorted(vector.items()) for field, vector in query.items()}
     magnitudes = {field: math.sqrt(sum(v * v for _, v in pairs)) for field, pairs in sorted_query.items()}
     scores: dict[int, float] = {}
-    matched: dict[int, set[str]] = {}
+    matched: dict[int, dict[str, set[str]]] = {}
     for (field, ref), stems in matching.items():
         dot = _dot(sorted_query[field], index.vectors[f"{field}/{ref}"])
         magnitude = magnitudes[field]
@@ -242,10 +263,125 @@ def run_search(index: SearchIndex, text: str) -> list[Hit]:
         if math.isnan(score):
             score = 0.0  # lunr's `dot / magnitude || 0`
         scores[ref] = scores[ref] + score if ref in scores else score
-        matched.setdefault(ref, set()).update(stems)
-    hits = [Hit(ref, score, frozenset(matched[ref])) for ref, score in scores.items()]
-    hits.sort(key=lambda h: -h.score)  # stable, as V8's Array#sort
+        fields = matched.setdefault(ref, {})
+        for stemmed in stems:
+            fields.setdefault(stemmed, set()).add(field)
+    found_docs = [(ref, score, matched[ref]) for ref, score in scores.items()]
+    found_docs.sort(key=lambda d: -d[1])  # stable, as V8's Array#sort
+    return found_docs
+
+
+def _js_round(value: float) -> int:
+    """JavaScript's Math.round: halves round up."""
+    low = math.floor(value)
+    return low + 1 if value - low >= 0.5 else low
+
+
+def rank(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[Hit]:
+    """search.js's rank(idx, terms): coverage first, then the best field's share, then lunr's score."""
+    terms = searched_terms(index, terms)
+    if not terms:
+        return []
+    results = _lunr_query(index, terms)
+    message = [t for t in terms if t.boost >= COVERAGE_MIN_BOOST]
+    counted = message or terms
+    # As isCommon, big sites only: a term the index dropped from bodies can match only outside them.
+    dropped = index.dropped if index.docs >= COMMON_MIN_DOCS else frozenset()
+    total = 0.0
+    wanted = []
+    for t in counted:
+        stemmed = t.stem or stem(t.term)
+        boost = t.boost * (DROPPED_WEIGHT if stemmed in dropped else 1)
+        total += boost
+        wanted.append((stemmed, boost))
+    hits = []
+    for ref, score, fields in results:
+        got = 0.0
+        by_field: dict[str, float] = {}
+        for stemmed, boost in wanted:
+            if stemmed not in fields:
+                continue
+            got += boost
+            for field in fields[stemmed]:
+                by_field[field] = by_field.get(field, 0.0) + boost
+        together = max(by_field.values(), default=0.0)
+        hits.append(Hit(ref, score, frozenset(fields), got / total if total else 0.0,
+                        together / total if total else 0.0))
+    hits.sort(key=lambda h: (-_js_round(h.coverage * COVERAGE_STEPS), -_js_round(h.together * COVERAGE_STEPS),
+                             -h.score, str(h.ref)))
     return hits
+
+
+def _units(text: str) -> str:
+    return text if text.isascii() else _to_units(text)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """search.js's oneEditApart, on UTF-16 code units."""
+    if a == b:
+        return False
+    i = 0
+    while i < len(a) and i < len(b) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        if a[i + 1:] == b[i + 1:]:
+            return True  # substitution
+        return a[i:i + 1] == b[i + 1:i + 2] and a[i + 1:i + 2] == b[i:i + 1] and a[i + 2:] == b[i + 2:]  # swap
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[i + 1:] == shorter[i:]
+
+
+def _nearest_term(index: SearchIndex, word: str) -> str | None:
+    """The index term one edit from `word` held by the most postings, among those sharing its first
+    letter; the first in UTF-16 order on a tie (search.js's nearestTerm)."""
+    best, best_count = None, 0
+    terms = index.sorted_terms()
+    for term in terms[bisect.bisect_left(terms, word[:1]):]:
+        if term[:1] != word[:1]:
+            break
+        units = _units(term)
+        if abs(len(units) - len(word)) > 1 or not _one_edit_apart(units, word):
+            continue
+        count = sum(len(refs) for refs in index.postings[term][1].values())
+        if count > best_count:
+            best, best_count = term, count
+    return best
+
+
+ASCII_WORD = re.compile("[a-z]+")
+
+
+def correct_terms(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[QueryTerm] | None:
+    """search.js's correctTerms: each long unknown word replaced by its commonest neighbour, or None."""
+    out, swapped = [], False
+    for t in terms:
+        stemmed = stem(t.term)
+        if _utf16_units(t.term) < TYPO_MIN_LENGTH or stemmed in index.postings or not ASCII_WORD.fullmatch(t.term):
+            out.append(t)
+            continue
+        found = _nearest_term(index, stemmed)
+        if found is None:
+            out.append(t)
+            continue
+        swapped = True
+        out.append(QueryTerm(found, t.boost, found))
+    return out if swapped else None
+
+
+def run_search(index: SearchIndex, text: str) -> list[Hit]:
+    """search.js's runSearch(idx, text) for pasted text (no prefix): the hits, best first."""
+    terms = query_terms(text)
+    results = rank(index, terms)
+    best = results[0].coverage if results else 0.0
+    if best >= WEAK_COVERAGE:
+        return results
+    fixed = correct_terms(index, terms)
+    if fixed is None:
+        return results
+    retried = rank(index, fixed)
+    if not retried or retried[0].coverage <= best:
+        return results
+    return retried
 
 
 def parse_index_script(script: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
