@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from bench import browser, peers, quality
+from bench import lookup as lookup_bench
 from bench.corpus import shared_corpus
 from bench.generate import SEED, GeneratedDoc, write_docs
 from bench.measure import measure_builds
@@ -159,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results["quality"][name] = _guarded(f"quality of {name}", lambda: quality.measure_corpus(
                     name, folder, out / f"quality-{slug}", search))
                 save()
+        results["lookup"] = _guarded("lookup", lambda: lookup_bench.measure_all(out, sizes, corpus, args.seed, say))
 
     save()
     print(table(results))

@@ -1,4 +1,4 @@
-"""Command line: `sitegen build`, `check`, `serve`, `init` and `new`, one `run_*` function each."""
+"""Command line: `sitegen build`, `check`, `serve`, `init`, `new` and `lookup`, one `run_*` function each."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ examples:
   sitegen serve docs/solutions --open       live preview on http://127.0.0.1:8000/
   sitegen init my-kb                        start a knowledge base with a GitHub Pages workflow
   sitegen new "Celery task runs twice"      a new document from the template
+  sitegen lookup build.log                  the documents that fix the error in a log
 
 Settings come from {CONFIG_NAME} (in the current folder, or --config FILE); flags override it.
 Every problem is printed as FILE:LINE:COLUMN: level: message (fix: ...).
@@ -98,6 +99,10 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("-j", "--jobs", type=int, metavar="N", help=argparse.SUPPRESS)
     _init_parser(commands)
     _new_parser(commands)
+
+    from sitegen.lookup_cli import add_parser as add_lookup  # `sitegen lookup`: its own module
+
+    add_lookup(commands)
     return parser
 
 
@@ -183,6 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "init":
         return run_init(args)
+    if args.command == "lookup":  # reads its own settings: no content folder needed
+        from sitegen.lookup_cli import run_lookup
+
+        return run_lookup(args)
     config, config_problems = config_from_args(args)
     if config_problems:
         report(config_problems, args.format, True, sys.stderr)

@@ -401,7 +401,7 @@
   }
 
   function start(win, doc) {
-    var state = { idx: null, byRef: null, loading: false, waiters: [], pasted: null };
+    var state = { idx: null, byRef: null, loading: false, waiters: [], pasted: null, logLine: null };
     var root = (doc.body && doc.body.getAttribute("data-root")) || "./";
 
     function whenLoaded(callback) {
@@ -440,8 +440,22 @@
     // an autocompleted word or a query arriving in the page address.
     var typing = false;
 
+    // A pasted log (many lines) is searched for its most telling error line, the one `sitegen
+    // lookup` picks (signatures.js), as pasted text: no prefix. Anything else as it came.
     function find(text) {
-      var found = search(state.idx, text, { prefix: typing });
+      var query = text;
+      var options = { prefix: typing };
+      var signatures = win.sitegen && win.sitegen.signatures;
+      state.logLine = null;
+      if (signatures && /[\r\n]/.test(text)) {
+        var lines = signatures.extract(text);
+        if (lines.length) {
+          state.logLine = lines[0];
+          query = lines[0].query;
+          options = { prefix: false };
+        }
+      }
+      var found = search(state.idx, query, options);
       var results = found.results.map(function (hit) {
         return { doc: state.byRef[hit.ref], hit: hit };
       }).filter(function (r) { return r.doc; });
@@ -487,6 +501,13 @@
     function queryText() {
       if (state.pasted && state.pasted.value === input.value) return state.pasted.raw;
       return input.value;
+    }
+    // What goes in an address: a pasted log whole while it is short enough to share, else its error line.
+    var MAX_ADDRESS_CHARS = 50000;
+    function addressText() {
+      var text = queryText();
+      if (text.length <= MAX_ADDRESS_CHARS) return text;
+      return state.logLine ? state.logLine.text : input.value;
     }
     input.addEventListener("paste", function (event) {
       var raw = event.clipboardData && event.clipboardData.getData("text/plain");
@@ -546,6 +567,7 @@
       active = -1;
       input.removeAttribute("aria-activedescendant");
       if (!text.trim()) return closeDropdown();
+      if (state.logLine) dropdown.appendChild(el("p", "search-dropdown-status search-log-line", searchedLine()));
       results.slice(0, DROPDOWN_RESULTS).forEach(function (r, i) {
         // Each option is the result's own link (role=option is allowed on <a href>), so a middle
         // click, "open in new tab" and copying the address work as on any link. The <li> is only
@@ -571,7 +593,7 @@
       if (!results.length) dropdown.appendChild(el("p", "search-dropdown-status", "No matching documents."));
       dropdown.appendChild(listbox);
       var all = el("a", "search-all", results.length === 1 ? "The 1 result" : results.length ? "All " + results.length + " results" : "Search page");
-      all.href = root + "search.html?q=" + encodeURIComponent(input.value);
+      all.href = root + "search.html?q=" + encodeURIComponent(addressText());
       dropdown.appendChild(all);
       dropdown.hidden = false;
       input.setAttribute("aria-expanded", "true");
@@ -619,7 +641,7 @@
 
     function rememberInUrl() {
       var next = new URLSearchParams();
-      next.set("q", input.value);
+      next.set("q", addressText());
       FACETS.forEach(function (f) { filters[f[0]].forEach(function (v) { next.append(f[0], v); }); });
       try {
         win.history.replaceState(null, "", "?" + next.toString());
@@ -668,8 +690,14 @@
       if (filterBox) filterBox.hidden = !facetsBox.childNodes.length;
     }
 
+    function searchedLine() {
+      var line = state.logLine.text;
+      return "Searched for line " + state.logLine.line + " of the pasted log: “" +
+        (line.length > 160 ? line.slice(0, 160) + "…" : line) + "”.";
+    }
+
     function renderResults() {
-      var text = input.value.trim();
+      var text = state.logLine ? state.logLine.text : input.value.trim();
       var passing = pageResults.filter(function (r) { return passes(r.doc); });
       var shown = passing.slice(0, pageLimit);
       resultsList.textContent = "";
@@ -691,6 +719,7 @@
       if (!statusBox) return;
       var shownText = pageShowing || text;
       var quoted = "“" + (shownText.length > 80 ? shownText.slice(0, 80) + "…" : shownText) + "”";
+      if (state.logLine && !pageShowing) quoted = "that line";
       var count = function (n) { return n + (n === 1 ? " result" : " results"); };
       var message;
       if (!text) message = "Type a word or paste an error message.";
@@ -698,6 +727,7 @@
       else if (filtering()) message = passing.length + " of " + count(pageResults.length) + " for " + quoted + " (filtered).";
       else message = count(pageResults.length) + " for " + quoted + ".";
       if (pageShowing && pageResults.length) message = "Showing results for " + quoted + ". " + message.replace(" for " + quoted, "");
+      if (state.logLine) message = searchedLine() + " " + message;
       statusBox.textContent = message;
     }
 
@@ -779,6 +809,8 @@
 
     if (resultsList) {
       input.value = params.get("q") || "";
+      // An <input> drops line breaks: a log passed in the address keeps them for the search.
+      if (/[\r\n]/.test(params.get("q") || "")) state.pasted = { raw: params.get("q"), value: input.value };
       if (statusBox) statusBox.textContent = "Loading search index…";
       update();
     }
