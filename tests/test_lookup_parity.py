@@ -46,8 +46,10 @@ def sample_queries(entries: Any) -> list[str]:
     for e in entries:
         out.append(e.title)
         longest = max(e.title.split(), key=len)
-        if len(longest) >= 6:  # a typo: one letter dropped from the title's longest word
+        if len(longest) >= 6:  # typos: one letter dropped from the title's longest word, or its first changed
             out.append(e.title.replace(longest, longest[0] + longest[2:]).lower())
+            out.append(e.title.replace(longest, chr(ord(longest[0].lower()) % 122 + 1) + longest[1:]).lower())
+            out += [longest[0] + longest[2:], chr(ord(longest[0].lower()) % 122 + 1) + longest[1:].lower()]  # alone
         for symptom in e.symptoms:
             out += [symptom, rename_quoted(symptom), " ".join(symptom.split()[: max(1, len(symptom.split()) // 2)])]
             if rng.random() < 0.3:
