@@ -353,7 +353,7 @@ def test_no_injected_script_runs_on_any_page(hostile: HostileSite, browser: Any)
     for path in pages:
         tab.goto(path.as_uri())
         tab.wait_for_load_state("load")
-        tab.hover("body", timeout=2000)  # onmouseover payloads
+        tab.hover("body", timeout=15_000)  # onmouseover payloads; a loaded machine can take seconds to lay out a page
         bad = tab.evaluate(AUDIT)
         if tab.evaluate("() => window.__pwned === 1"):
             bad.append("window.__pwned was set")
