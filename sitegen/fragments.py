@@ -6,9 +6,11 @@ pasting it everywhere saves most of the Jinja time of group pages. The page fram
 navigation, footer, scripts) is the same on every page of a folder, bar the navigation entry of the
 page itself, so it too is rendered once per folder (and once more for each navigation page).
 
-Every link in the output is relative (see urls.py), so a fragment is reused only between pages of
-the same folder: a fragment may depend on its page only through `link()` and, for the frame, on
-whether the page is one of the navigation's own pages.
+Every link in the output is relative (see urls.py). A frame is reused between pages of one folder:
+it may depend on its page only through `link()` and on whether the page is one of the
+navigation's own pages. An entry item is reused between all pages at one depth: it is rendered for
+a stand-in page in a folder of no real name, so each of its links climbs to the root and back down
+(`../docs/x/y.html` rather than `y.html` beside it: the same target, one item for the whole depth).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 ENTRY_ITEM = "_entry_item.html"
+_NO_FOLDER = "\x00/"  # a folder name no output path has: no link from it can stay in its folder
 
 
 class Fragments:
@@ -38,12 +41,13 @@ class Fragments:
     @jinja2.pass_context
     def entry_item(self, context: jinja2.runtime.Context, entry: Any, show_meta: bool = True) -> Markup:
         """One entry's `<li>` in an entry list, as `_entry_item.html` renders it for this page's folder."""
-        page_url = context["page_url"]
-        key = (id(entry), bool(show_meta), posixpath.dirname(page_url))
+        depth = context["page_url"].count("/")
+        key = (id(entry), bool(show_meta), depth)
         hit = self._items.get(key)
         if hit is not None and hit[0] is entry:
             return hit[1]
-        html = Markup(self._env.get_template(ENTRY_ITEM).render(page_url=page_url, entry=entry, show_meta=show_meta))
+        stand_in = _NO_FOLDER * depth + "page.html"
+        html = Markup(self._env.get_template(ENTRY_ITEM).render(page_url=stand_in, entry=entry, show_meta=show_meta))
         self._items[key] = (entry, html)
         return html
 
