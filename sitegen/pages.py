@@ -184,14 +184,18 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     specs = page_specs(site)
     for name in sorted({spec.template for spec in specs}):
         env.get_template(name)  # compiled once, here, before any worker is forked
-    job = _PagesJob(env, specs, fingerprint, common, previous, exists)
-    chunks = split(range(len(specs)), site.config.jobs) if len(specs) >= PARALLEL_PAGES else [range(len(specs))]
-    done: dict[str, tuple[str, bytes | None]] = {}
+    # Fingerprints here, in one process: with the memo they cost little, and an edit that changes
+    # two pages should not fork workers only to find that out. Workers render, when many must be.
+    fingerprints = {spec.url: fingerprint(common, spec.template, spec.context) for spec in specs}
+    todo = [i for i, spec in enumerate(specs)
+            if previous is None or previous.get(spec.url) != fingerprints[spec.url] or not exists(spec.url)]
+    job = _PagesJob(env, [specs[i] for i in todo])
+    chunks = split(range(len(todo)), site.config.jobs) if len(todo) >= PARALLEL_PAGES else [range(len(todo))]
+    files: dict[str, bytes] = {}
     for chunk_result in run_chunks(_render_pages, job, chunks, site.config.jobs, picklable=False):
-        done.update(chunk_result)
-    fingerprints = {spec.url: done[spec.url][0] for spec in specs}
-    files = {spec.url: html for spec in specs if (html := done[spec.url][1]) is not None}
-    reused = [spec.url for spec in specs if done[spec.url][1] is None]
+        files.update(chunk_result)
+    files = {spec.url: files[spec.url] for spec in specs if spec.url in files}  # page order, whichever worker
+    reused = [spec.url for spec in specs if spec.url not in files]
     rendered = tuple(files)
     files["assets/pygments.css"] = pygments_css().encode("utf-8")
     index_started = time.perf_counter()
@@ -227,24 +231,15 @@ PARALLEL_PAGES = 200  # below this, forking workers costs more than it saves
 @dataclass(frozen=True)
 class _PagesJob:
     env: jinja2.Environment
-    specs: list[PageSpec]
-    fingerprint: Fingerprinter
-    common: str  # fingerprint of what every page shows
-    previous: Mapping[str, str] | None
-    exists: Callable[[str], bool]
+    specs: list[PageSpec]  # the pages to render
 
 
-def _render_pages(job: _PagesJob, chunk: Sequence[int]) -> dict[str, tuple[str, bytes | None]]:
-    """Fingerprint each page of the chunk; render those whose fingerprint changed (None: reuse the file)."""
-    out: dict[str, tuple[str, bytes | None]] = {}
+def _render_pages(job: _PagesJob, chunk: Sequence[int]) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
     for position in chunk:
         spec = job.specs[position]
-        fp = job.fingerprint(job.common, spec.template, spec.context)
-        if job.previous is not None and job.previous.get(spec.url) == fp and job.exists(spec.url):
-            out[spec.url] = (fp, None)
-            continue
         html = job.env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
-        out[spec.url] = (fp, html.encode("utf-8"))
+        out[spec.url] = html.encode("utf-8")
     return out
 
 
