@@ -255,11 +255,12 @@ def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs 
     mark = time.perf_counter()
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
-                        previous.extra.get("search", {}) if previous else None)
+                        previous.extra.get("search", {}) if previous else None,
+                        previous.extra.get("digests", {}) if previous else None)
     timings = dict(site.timings)
     timings["index"] = pages.index_seconds
     timings["pages"] = time.perf_counter() - mark - pages.index_seconds
-    state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses})
+    state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses, "digests": pages.document_digests})
     files = dict(pages.files)
     reused = list(pages.reused)
     # Pickled bytes of equal states can differ (object sharing), so compare values before rewriting.
@@ -275,6 +276,7 @@ def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs 
     timings["write"] = time.perf_counter() - mark
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "
-               f"{pages.rendered} of {sum(1 for u in pages.fingerprints if u.endswith('.html'))} pages, {report.written} files written, {report.removed} removed")
+               f"{pages.rendered} of {sum(1 for u in pages.fingerprints if u.endswith('.html'))} pages, {report.written} files written, {report.removed} removed, "
+               f"{pages.hashed_documents} documents digested")
     return BuildResult(site, out, page_count, report.written, report.unchanged + len(pages.reused), report.removed,
                        time.perf_counter() - started, rebuilt, pages.rendered_pages)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 from html import escape
 
@@ -12,7 +12,8 @@ import jinja2
 
 from sitegen import browse
 from sitegen.build import Site
-from sitegen.cache import Fingerprinter, digest, files_digest
+from sitegen.cache import digest, files_digest
+from sitegen.fingerprint import DocumentDigests, Fingerprinter
 from sitegen.fragments import Fragments
 from sitegen.parallel import run_chunks, split
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index
@@ -109,6 +110,8 @@ class RenderedPages:
     rendered_pages: tuple[str, ...]
     analyses: dict[str, Analysis]  # search analysis by digest of the entry's indexed text
     index_seconds: float = 0.0
+    document_digests: DocumentDigests = field(default_factory=dict)  # for the next build's fingerprints
+    hashed_documents: int = 0  # documents whose digest was worked out afresh, not kept from the last build
 
     @property
     def rendered(self) -> int:
@@ -172,10 +175,11 @@ def page_specs(site: Site) -> list[PageSpec]:
 
 def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 exists: Callable[[str], bool] = lambda url: False,
-                previous_analyses: Mapping[str, Analysis] | None = None) -> RenderedPages:
+                previous_analyses: Mapping[str, Analysis] | None = None,
+                previous_digests: DocumentDigests | None = None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file."""
     env = make_environment(site)
-    fingerprint = Fingerprinter()
+    fingerprint = Fingerprinter(previous_digests, {rel: c.source_hash for rel, c in site.cache.items()})
     # What every page shows besides its own context: templates, settings, navigation, the site's size.
     solutions = sum(1 for e in site.entries if e.section is None)
     # (The number of workers shapes no page, so a build with another -j reuses them all.)
@@ -221,7 +225,8 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         files[browse.FEED_URL] = browse.atom_feed(site)
         pages = [u for u in [*files, *reused] if u.endswith(".html") and u != "404.html"]
         files["sitemap.xml"] = sitemap(site.config.base_url, pages)
-    return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds)
+    return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds, fingerprint.documents,
+                         fingerprint.hashed_documents)
 
 
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
