@@ -25,6 +25,14 @@ from sitegen.render import RenderedDoc
 
 _LISTED_FIELDS = tuple(f.name for f in dataclasses.fields(Document) if f.name != "body")
 
+_PLAIN = {int, float, bool, type(None), dt.date, dt.datetime}
+_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names
+
+
+def _hash(text: str) -> str:
+    return digest(text.encode("utf-8", "surrogateescape"))
+
+
 DocumentDigests = Mapping[str, tuple[str, str]]  # source rel -> (content hash of the file, digest of its Document)
 
 
@@ -42,29 +50,37 @@ class Fingerprinter:
         return self._digest(values)
 
     def _digest(self, value: Any) -> str:
-        if value is None or isinstance(value, (str, int, float, bool, dt.date, Path)):
-            return repr(value) if not isinstance(value, str) or len(value) < 64 else digest(value.encode("utf-8", "surrogateescape"))
+        kind = type(value)
+        if kind is str:
+            return repr(value) if len(value) < 64 else digest(value.encode("utf-8", "surrogateescape"))
+        if kind in _PLAIN:
+            return repr(value)
         key = id(value)
         hit = self._memo.get(key)
         if hit is not None and hit[0] is value:
             return hit[1]
-        if isinstance(value, Document):
+        # Dispatch on the exact type first: at 10,000 documents this runs a million times.
+        if kind is tuple or kind is list:
+            result = _hash("seq|" + "|".join([self._digest(v) for v in value]))
+        elif kind is Document:
             result = self._document(value)
-        elif isinstance(value, RenderedDoc):
-            result = digest(value.html.encode("utf-8", "surrogateescape"))
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            parts = [type(value).__name__, *(self._digest(getattr(value, f.name)) for f in dataclasses.fields(value))]
-            result = digest("|".join(parts).encode("utf-8", "surrogateescape"))
+        elif kind is RenderedDoc:
+            result = _hash(value.html)
+        elif kind in _FIELDS or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            names = _FIELDS.get(kind) or _FIELDS.setdefault(kind, tuple(f.name for f in dataclasses.fields(value)))
+            result = _hash("|".join([kind.__name__, *[self._digest(getattr(value, name)) for name in names]]))
         elif isinstance(value, Mapping):
-            parts = sorted(f"{self._digest(k)}={self._digest(v)}" for k, v in value.items())
-            result = digest(("map|" + "|".join(parts)).encode("utf-8", "surrogateescape"))
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            parts = [self._digest(v) for v in value]
-            if isinstance(value, (set, frozenset)):
-                parts.sort()
-            result = digest(("seq|" + "|".join(parts)).encode("utf-8", "surrogateescape"))
+            result = _hash("map|" + "|".join(sorted([f"{self._digest(k)}={self._digest(v)}" for k, v in value.items()])))
+        elif isinstance(value, (set, frozenset)):
+            result = _hash("seq|" + "|".join(sorted([self._digest(v) for v in value])))
+        elif isinstance(value, (list, tuple)):
+            result = _hash("seq|" + "|".join([self._digest(v) for v in value]))
+        elif isinstance(value, str):
+            result = self._digest(str(value))
+        elif isinstance(value, (int, float, bool, dt.date, Path)) or value is None:
+            result = repr(value)
         else:
-            result = digest(f"{type(value).__name__}:{value!r}".encode("utf-8", "surrogateescape"))
+            result = _hash(f"{kind.__name__}:{value!r}")
         self._memo[key] = (value, result)  # keeping the value alive stops its id being reused this build
         return result
 
