@@ -186,19 +186,15 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     settings = repr(replace(site.config, jobs=0))
     common = fingerprint(_templates_digest(site), settings, env.globals["nav"], solutions)
     specs = page_specs(site)
-    for name in sorted({spec.template for spec in specs}):
-        env.get_template(name)  # compiled once, here, before any worker is forked
-    # Fingerprints here, in one process: with the memo they cost little, and an edit that changes
-    # two pages should not fork workers only to find that out. Workers render, when many must be.
+    # Fingerprints and pages in this one process. Worker processes each rendered the shared
+    # fragments (entry items, frames) again and sent every page back through a pipe: on two
+    # cores that cost some 20% more CPU for the pages, which are now a small part of a build.
     fingerprints = {spec.url: fingerprint(common, spec.template, spec.context) for spec in specs}
-    todo = [i for i, spec in enumerate(specs)
-            if previous is None or previous.get(spec.url) != fingerprints[spec.url] or not exists(spec.url)]
-    job = _PagesJob(env, [specs[i] for i in todo])
-    chunks = split(range(len(todo)), site.config.jobs) if len(todo) >= PARALLEL_PAGES else [range(len(todo))]
     files: dict[str, bytes] = {}
-    for chunk_result in run_chunks(_render_pages, job, chunks, site.config.jobs, picklable=False):
-        files.update(chunk_result)
-    files = {spec.url: files[spec.url] for spec in specs if spec.url in files}  # page order, whichever worker
+    for spec in specs:
+        if previous is None or previous.get(spec.url) != fingerprints[spec.url] or not exists(spec.url):
+            html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
+            files[spec.url] = html.encode("utf-8")
     reused = [spec.url for spec in specs if spec.url not in files]
     rendered = tuple(files)
     files["assets/pygments.css"] = pygments_css().encode("utf-8")
@@ -230,22 +226,6 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
 
 
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
-PARALLEL_PAGES = 200  # below this, forking workers costs more than it saves
-
-
-@dataclass(frozen=True)
-class _PagesJob:
-    env: jinja2.Environment
-    specs: list[PageSpec]  # the pages to render
-
-
-def _render_pages(job: _PagesJob, chunk: Sequence[int]) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    for position in chunk:
-        spec = job.specs[position]
-        html = job.env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
-        out[spec.url] = html.encode("utf-8")
-    return out
 
 
 def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis]]:
