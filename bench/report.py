@@ -34,6 +34,12 @@ TARGETS: tuple[tuple[str, str, Callable[[Mapping[str, Any]], Any], str, Callable
     ("1,000 docs: index gzipped", "<= 1 MB", lambda r: _get(r, "sizes", "1000", "index", "gzip_bytes"), "{:,.0f} B", lambda v: v <= MB),
     ("1,000 docs: index load (Chromium)", "<= 200 ms", lambda r: _get(r, "sizes", "1000", "browser", "index_load_ms"), "{:.0f} ms", lambda v: v <= 200),
     ("1,000 docs: query p95 (Chromium, cold)", "<= 20 ms", lambda r: _get(r, "sizes", "1000", "browser", "query_p95_ms"), "{:.1f} ms", lambda v: v <= 20),
+    # Issue 17: CPU against Hugo on the same documents in the same run (sitegen CPU / Hugo CPU).
+    ("1,000 docs: CPU / Hugo with Related", "<= 1.0", lambda r: _get(r, "sizes", "1000", "hugo", "hugo_related", "cpu_ratio"), "{:.2f}", lambda v: v <= 1),
+    ("1,000 docs: CPU / Hugo, no Related", "<= 1.0 (stretch)", lambda r: _get(r, "sizes", "1000", "hugo", "hugo_plain", "cpu_ratio"), "{:.2f}", lambda v: v <= 1),
+    ("10,000 docs: CPU / Hugo with Related", "<= 1.0", lambda r: _get(r, "sizes", "10000", "hugo", "hugo_related", "cpu_ratio"), "{:.2f}", lambda v: v <= 1),
+    ("10,000 docs: one-doc edit (median)", "<= 1.5 s", lambda r: _get(r, "sizes", "10000", "edit", "median_seconds"), "{:.2f} s", lambda v: v <= 1.5),
+    ("10,000 docs: no-change rebuild", "<= 0.3 s", lambda r: _get(r, "sizes", "10000", "no_change_rebuild", "seconds"), "{:.2f} s", lambda v: v <= 0.3),
 )
 
 

@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from bench import browser, peers, quality
+from bench import browser, hugo, peers, quality
 from bench import lookup as lookup_bench
 from bench.corpus import shared_corpus
 from bench.generate import SEED, GeneratedDoc, write_docs
@@ -86,6 +86,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-browser", action="store_true", help="skip Chromium: no load/latency figures; quality runs search.js under node")
     parser.add_argument("--no-quality", action="store_true", help="skip the search-quality queries")
     parser.add_argument("--no-peers", action="store_true", help="skip the MkDocs + Material comparison")
+    parser.add_argument("--no-hugo", action="store_true", help="skip the interleaved Hugo clean builds")
     parser.add_argument("--edits", type=int, help="one-document edits per size (default: 10, or 3 when a rebuild takes over 5 s)")
     parser.add_argument("--seed", type=int, default=SEED, help=f"generator seed (default: {SEED})")
     parser.add_argument("--out", type=Path, default=OUT, help="work folder (default: bench/out)")
@@ -130,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not no_browser and "error" not in result:
             say("  Chromium: index load and query latency ...")
             result["browser"] = _guarded("browser", lambda: browser.browser_metrics(site, latency_queries(docs, args.seed)))
+        if not args.no_hugo and not args.quick and "error" not in result:
+            say("  Hugo and sitegen clean builds, interleaved ...")
+            result["hugo"] = _guarded("hugo", lambda: hugo.measure_side_by_side(content, out / f"hugo-{size}", hugo.rounds_for(size), say))
         results["sizes"][str(size)] = result
         save()
         if size == 1000 and not args.no_peers:
@@ -164,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     save()
     print(table(results))
+    print("\n".join(["", *hugo.table_lines(results)]))
     say(f"bench: wrote {path} in {results['meta']['seconds']:.0f}s")
     failures = failed_measurements(results)
     for failure in failures:

@@ -282,11 +282,12 @@ def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None) 
     mark = time.perf_counter()
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
-                        previous.extra.get("search", {}) if previous else None, progress)
+                        previous.extra.get("search", {}) if previous else None,
+                        previous.extra.get("digests", {}) if previous else None, progress)
     timings = dict(site.timings)
     timings["index"] = pages.index_seconds
     timings["pages"] = time.perf_counter() - mark - pages.index_seconds
-    state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses})
+    state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses, "digests": pages.document_digests})
     files = dict(pages.files)
     reused = list(pages.reused)
     mark = time.perf_counter()
@@ -302,6 +303,7 @@ def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None) 
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "
                f"{pages.rendered} of {plural(sum(1 for u in pages.fingerprints if u.endswith('.html')), 'page')}, "
-               f"{plural(report.written, 'file')} written, {report.removed} removed")
+               f"{plural(report.written, 'file')} written, {report.removed} removed, "
+               f"{plural(pages.hashed_documents, 'document')} digested")
     return BuildResult(site, out, page_count, report.written, report.unchanged + len(pages.reused), report.removed,
                        time.perf_counter() - started, rebuilt, pages.rendered_pages)

@@ -28,7 +28,7 @@ from sitegen.search import Analysis, FieldTerms
 
 CACHE_DIR = CACHE_NAME  # the default cache folder, beside the config file (or beside the output folder)
 STATE_DB = "state.sqlite"
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ def _connect(folder: Path) -> sqlite3.Connection:
         CREATE TABLE IF NOT EXISTS docs (rel BLOB PRIMARY KEY, data TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS pages (url BLOB PRIMARY KEY, fp TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS analyses (key BLOB PRIMARY KEY, data TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS digests (rel BLOB PRIMARY KEY, hash TEXT NOT NULL, digest TEXT NOT NULL);
     """)
     return db
 
@@ -138,13 +139,14 @@ def load_state(folder: Path, key: str) -> BuildState | None:
             docs = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT rel, data FROM docs")}
             pages = {_text(k): str(v) for k, v in db.execute("SELECT url, fp FROM pages")}
             analyses = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT key, data FROM analyses")}
+            digests = {_text(k): (str(h), str(d)) for k, h, d in db.execute("SELECT rel, hash, digest FROM digests")}
         finally:
             db.close()
     except (sqlite3.Error, ValueError, TypeError, UnicodeDecodeError, OSError):
         return None
     if not all(isinstance(d, CachedDoc) for d in docs.values()) or not all(isinstance(a, Analysis) for a in analyses.values()):
         return None
-    return BuildState(key, docs, pages, {"search": analyses})
+    return BuildState(key, docs, pages, {"search": analyses, "digests": digests})
 
 
 def unsettle(folder: Path) -> None:
@@ -185,6 +187,7 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
             db.execute("DELETE FROM docs")
             db.execute("DELETE FROM pages")
             db.execute("DELETE FROM analyses")
+            db.execute("DELETE FROM digests")
         db.executemany("DELETE FROM docs WHERE rel = ?", [(_key(r),) for r in old_docs if r not in state.docs])
         db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
                        [(_key(r), STATE_CODEC.dumps(d)) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)])
@@ -194,6 +197,11 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
         db.executemany("DELETE FROM analyses WHERE key = ?", [(_key(k),) for k in old_analyses if k not in new_analyses])
         db.executemany("INSERT OR REPLACE INTO analyses VALUES (?, ?)",
                        [(_key(k), STATE_CODEC.dumps(a)) for k, a in new_analyses.items() if old_analyses.get(k) is not a])
+        old_digests = previous.extra.get("digests", {}) if previous else {}
+        new_digests = state.extra.get("digests", {})
+        db.executemany("DELETE FROM digests WHERE rel = ?", [(_key(r),) for r in old_digests if r not in new_digests])
+        db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
+                       [(_key(r), h, d) for r, (h, d) in new_digests.items() if old_digests.get(r) != (h, d)])
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                        [("format", str(_FORMAT)), ("key", state.key), ("settled", "1")])
         db.execute("COMMIT")
@@ -210,50 +218,3 @@ def _same_doc(old: CachedDoc | None, new: CachedDoc) -> bool:
     return (old is not None and old.document is new.document and old.rendered is new.rendered
             and old.source_hash == new.source_hash and old.page_url == new.page_url and old.problems == new.problems)
 
-
-_LISTED_FIELDS = tuple(f.name for f in dataclasses.fields(Document) if f.name != "body")
-
-
-class Fingerprinter:
-    """Stable digests of page inputs, hashed as a tree: each object is digested once per build.
-
-    A document counts by its fields less its Markdown body: a page shows the body only as rendered
-    HTML, which is an input of its own, so editing one document's text changes that document's page
-    and not the hundreds of lists and related-document boxes that name it.
-    """
-
-    def __init__(self) -> None:
-        self._memo: dict[int, tuple[Any, str]] = {}
-
-    def __call__(self, *values: Any) -> str:
-        return self._digest(values)
-
-    def _digest(self, value: Any) -> str:
-        if value is None or isinstance(value, (str, int, float, bool, dt.date, Path)):
-            return repr(value) if not isinstance(value, str) or len(value) < 64 else digest(value.encode("utf-8", "surrogateescape"))
-        key = id(value)
-        hit = self._memo.get(key)
-        if hit is not None and hit[0] is value:
-            return hit[1]
-        if isinstance(value, Document):
-            # One repr for the whole document, as a thousand documents of some twenty fields each made
-            # this the hot spot. (Not pickle: its bytes depend on which equal strings share an object.)
-            text = repr(tuple(getattr(value, name) for name in _LISTED_FIELDS))
-            result = digest(text.encode("utf-8", "surrogateescape"))
-        elif isinstance(value, RenderedDoc):
-            result = digest(value.html.encode("utf-8", "surrogateescape"))
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            parts = [type(value).__name__, *(self._digest(getattr(value, f.name)) for f in dataclasses.fields(value))]
-            result = digest("|".join(parts).encode("utf-8", "surrogateescape"))
-        elif isinstance(value, Mapping):
-            parts = sorted(f"{self._digest(k)}={self._digest(v)}" for k, v in value.items())
-            result = digest(("map|" + "|".join(parts)).encode("utf-8", "surrogateescape"))
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            parts = [self._digest(v) for v in value]
-            if isinstance(value, (set, frozenset)):
-                parts.sort()
-            result = digest(("seq|" + "|".join(parts)).encode("utf-8", "surrogateescape"))
-        else:
-            result = digest(f"{type(value).__name__}:{value!r}".encode("utf-8", "surrogateescape"))
-        self._memo[key] = (value, result)  # keeping the value alive stops its id being reused this build
-        return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 from html import escape
 
@@ -12,7 +12,9 @@ import jinja2
 
 from sitegen import browse
 from sitegen.site import Site
-from sitegen.cache import Fingerprinter, digest, files_digest
+from sitegen.cache import digest, files_digest
+from sitegen.fingerprint import DocumentDigests, Fingerprinter
+from sitegen.fragments import Fragments
 from sitegen.parallel import run_chunks, split
 from sitegen.progress import stage
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index
@@ -32,6 +34,7 @@ def make_environment(site: Site) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(),
     )
 
     @jinja2.pass_context
@@ -62,7 +65,21 @@ def make_environment(site: Site) -> jinja2.Environment:
     )
     env.filters["humanize"] = humanize
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    Fragments(env, [url for _, url in env.globals["nav"]]).install()
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds (compiling them costs a one-doc rebuild a tenth of a second).
+
+    Jinja's own per-user folder in the temporary directory (created 0700, refused when another user
+    owns it); entries are keyed by the template's name and a hash of its source, so an edited
+    template is compiled afresh. None, and templates are compiled each build, when it cannot be used.
+    """
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
 
 
 def humanize(value: str) -> str:
@@ -95,6 +112,8 @@ class RenderedPages:
     rendered_pages: tuple[str, ...]
     analyses: dict[str, Analysis]  # search analysis by digest of the entry's indexed text
     index_seconds: float = 0.0
+    document_digests: DocumentDigests = field(default_factory=dict)  # for the next build's fingerprints
+    hashed_documents: int = 0  # documents whose digest was worked out afresh, not kept from the last build
 
     @property
     def rendered(self) -> int:
@@ -139,8 +158,13 @@ def page_specs(site: Site) -> list[PageSpec]:
     components = _error_components(site)
     fixes = browse.fix_links(site, site.error_rows)
     page(errors_url(), "errors.html", rows=site.error_rows, component=None, components=components, fixes=fixes)
+    # Each row's components slugified once, not once per component page (quadratic at 10,000 docs).
+    rows_by_slug: dict[str, list[Any]] = {}
+    for row in site.error_rows:
+        for slug in dict.fromkeys(slugify(c) for c in row.component):
+            rows_by_slug.setdefault(slug, []).append(row)
     for slug, label in components:
-        rows = tuple(r for r in site.error_rows if slug in {slugify(c) for c in r.component})
+        rows = tuple(rows_by_slug.get(slug, ()))
         page(errors_url(label), "errors.html", rows=rows, component=label, components=components,
              fixes={r.url: fixes[r.url] for r in rows if r.url in fixes})
 
@@ -154,29 +178,30 @@ def page_specs(site: Site) -> list[PageSpec]:
 def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 exists: Callable[[str], bool] = lambda url: False,
                 previous_analyses: Mapping[str, Analysis] | None = None,
+                previous_digests: DocumentDigests | None = None,
                 progress: Callable[[str], None] = lambda message: None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file."""
     env = make_environment(site)
-    fingerprint = Fingerprinter()
+    fingerprint = Fingerprinter(previous_digests, {rel: c.source_hash for rel, c in site.cache.items()})
     # What every page shows besides its own context: templates, settings, navigation, the site's size.
     solutions = sum(1 for e in site.entries if e.section is None)
     # (The number of workers shapes no page, so a build with another -j reuses them all.)
     settings = repr(replace(site.config, jobs=0))
     common = fingerprint(_templates_digest(site), settings, env.globals["nav"], solutions)
     specs = page_specs(site)
-    for name in sorted({spec.template for spec in specs}):
-        env.get_template(name)  # compiled once, here, before any worker is forked
-    job = _PagesJob(env, specs, fingerprint, common, previous, exists)
-    chunks = split(range(len(specs)), site.config.jobs) if len(specs) >= PARALLEL_PAGES else [range(len(specs))]
-    done: dict[str, tuple[str, bytes | None]] = {}
+    # Fingerprints and pages in this one process. Worker processes each rendered the shared
+    # fragments (entry items, frames) again and sent every page back through a pipe: on two
+    # cores that cost some 20% more CPU for the pages, which are now a small part of a build.
+    fingerprints = {spec.url: fingerprint(common, spec.template, spec.context) for spec in specs}
+    files: dict[str, bytes] = {}
     bar = stage(progress, "writing", len(specs), "page")
-    for chunk_result in run_chunks(_render_pages, job, chunks, site.config.jobs, picklable=False,
-                                   done=lambda result: bar.advance(len(result))):
-        done.update(chunk_result)
+    for spec in specs:
+        if previous is None or previous.get(spec.url) != fingerprints[spec.url] or not exists(spec.url):
+            html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
+            files[spec.url] = html.encode("utf-8")
+        bar.advance(1)
     bar.close()
-    fingerprints = {spec.url: done[spec.url][0] for spec in specs}
-    files = {spec.url: html for spec in specs if (html := done[spec.url][1]) is not None}
-    reused = [spec.url for spec in specs if done[spec.url][1] is None]
+    reused = [spec.url for spec in specs if spec.url not in files]
     rendered = tuple(files)
     files["assets/pygments.css"] = pygments_css().encode("utf-8")
     index_started = time.perf_counter()
@@ -204,35 +229,11 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         files[browse.FEED_URL] = browse.atom_feed(site)
         pages = [u for u in [*files, *reused] if u.endswith(".html") and u != "404.html"]
         files["sitemap.xml"] = sitemap(site.config.base_url, pages)
-    return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds)
+    return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds, fingerprint.documents,
+                         fingerprint.hashed_documents)
 
 
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
-PARALLEL_PAGES = 200  # below this, forking workers costs more than it saves
-
-
-@dataclass(frozen=True)
-class _PagesJob:
-    env: jinja2.Environment
-    specs: list[PageSpec]
-    fingerprint: Fingerprinter
-    common: str  # fingerprint of what every page shows
-    previous: Mapping[str, str] | None
-    exists: Callable[[str], bool]
-
-
-def _render_pages(job: _PagesJob, chunk: Sequence[int]) -> dict[str, tuple[str, bytes | None]]:
-    """Fingerprint each page of the chunk; render those whose fingerprint changed (None: reuse the file)."""
-    out: dict[str, tuple[str, bytes | None]] = {}
-    for position in chunk:
-        spec = job.specs[position]
-        fp = job.fingerprint(job.common, spec.template, spec.context)
-        if job.previous is not None and job.previous.get(spec.url) == fp and job.exists(spec.url):
-            out[spec.url] = (fp, None)
-            continue
-        html = job.env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
-        out[spec.url] = (fp, html.encode("utf-8"))
-    return out
 
 
 def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis]]:

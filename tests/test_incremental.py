@@ -63,6 +63,21 @@ def test_nothing_changed_redoes_nothing(kb: Path, tmp_path: Path) -> None:
     assert again.written == 0
 
 
+def test_an_edit_digests_only_the_edited_document_and_pages_match_a_clean_build(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = rebuild(kb, out)
+    assert first.rebuilt.endswith(", 3 documents digested")
+    (kb / "c.md").write_text((kb / "c.md").read_text().replace("Fix Gamma.", "Flush the Gamma cache."))
+    second = rebuild(kb, out)
+    assert second.rebuilt.endswith(", 1 documents digested"), second.rebuilt
+    # A front-matter edit that changes what other pages show (b's title, listed beside a's)
+    (kb / "b.md").write_text((kb / "b.md").read_text().replace("title: Beta", "title: Beta renamed"))
+    third = rebuild(kb, out)
+    assert third.rebuilt.endswith(", 1 documents digested"), third.rebuilt
+    assert "database/index.html" in third.rendered_pages or any("database" in p for p in third.rendered_pages)
+    assert_same_as_clean(kb, out, tmp_path)
+
+
 def test_editing_a_body_rerenders_only_that_document(kb: Path, tmp_path: Path) -> None:
     # Unrelated documents: no shared component, type, tag, severity or root cause with c.md.
     for n in range(8):
