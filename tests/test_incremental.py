@@ -69,11 +69,11 @@ def test_an_edit_digests_only_the_edited_document_and_pages_match_a_clean_build(
     assert first.rebuilt.endswith(", 3 documents digested")
     (kb / "c.md").write_text((kb / "c.md").read_text().replace("Fix Gamma.", "Flush the Gamma cache."))
     second = rebuild(kb, out)
-    assert second.rebuilt.endswith(", 1 documents digested"), second.rebuilt
+    assert second.rebuilt.endswith(", 1 document digested"), second.rebuilt
     # A front-matter edit that changes what other pages show (b's title, listed beside a's)
     (kb / "b.md").write_text((kb / "b.md").read_text().replace("title: Beta", "title: Beta renamed"))
     third = rebuild(kb, out)
-    assert third.rebuilt.endswith(", 1 documents digested"), third.rebuilt
+    assert third.rebuilt.endswith(", 1 document digested"), third.rebuilt
     assert "database/index.html" in third.rendered_pages or any("database" in p for p in third.rendered_pages)
     assert_same_as_clean(kb, out, tmp_path)
 
