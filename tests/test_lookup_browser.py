@@ -81,5 +81,5 @@ def test_search_box_takes_a_pasted_log(browser, site: Path) -> None:  # type: ig
     page.locator("#search-dropdown .search-log-line").wait_for()
     assert page.inner_text("#search-dropdown .search-log-line").startswith(f"Searched for line {LINE} of the pasted log")
     first = page.locator("#search-dropdown [role=option]").first
-    assert first.get_attribute("data-href").endswith("docs/async/celery-event-loop-closed.html")
+    assert first.get_attribute("href").endswith("docs/async/celery-event-loop-closed.html")
     assert errors == []
