@@ -296,6 +296,11 @@ class Preview:
                 return
             self.rebuild(batch)
 
+    @property
+    def running(self) -> bool:
+        """Whether the rebuild loop started by `start_in_thread` is still going."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start_in_thread(self) -> Preview:
         self.start()
         self._thread = threading.Thread(target=self.run, name="sitegen-rebuild", daemon=True)
@@ -397,8 +402,6 @@ def _error_location(exc: Exception) -> str:
     return f"{filename}:{line}" if isinstance(line, int) else filename
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def run_serve(config: SiteConfig, args: argparse.Namespace) -> int:
@@ -416,21 +419,27 @@ def run_serve(config: SiteConfig, args: argparse.Namespace) -> int:
         print(f"sitegen: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc} "
               f"(fix: choose another port with -p N, or -p 0 for any free port)", file=sys.stderr)
         return 2
+    # Ctrl-C and `kill` (a container's stop) only note the request. Raising KeyboardInterrupt from
+    # the handler could land inside a lock's wait in the rebuild loop and leave the lock taken, so
+    # that stopping then hung; the loop runs in its own thread and this one only sleeps.
+    requested: list[int] = []
     try:
-        # `kill` (and a container's stop) deserve the same clean stop as Ctrl-C.
-        signal.signal(signal.SIGTERM, _interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda number, frame: requested.append(number))
     except ValueError:  # not the main thread: leave signals alone
         pass
     try:
-        preview.start()
+        preview.start_in_thread()
         print(f"sitegen: serving {preview.url}  (watching {config.content_dir}; Ctrl-C to stop)", file=sys.stderr, flush=True)
         if args.open:
             webbrowser.open(preview.url)
-        preview.run()
+        while not requested and preview.running:
+            time.sleep(0.2)
+        print("sitegen: stopping", file=sys.stderr)
     except OutputError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # signals left alone (not the main thread): Ctrl-C still stops
         print("sitegen: stopping", file=sys.stderr)
     finally:
         preview.stop()
