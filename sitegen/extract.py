@@ -94,7 +94,7 @@ def extract(body: str, body_line: int, rel: str, raw_html: bool = True) -> tuple
     `raw_html`: parse as the renderer will (False under `raw_html: escape`), so anchors agree.
     """
     sections = read_outline(body, raw_html)
-    guide, covered = problem_sections(sections, error_lines)
+    guide, covered = problem_sections(sections, error_lines, lambda blocks: [text for text, _ in stated_errors(blocks)])
     qr_rows = quick_reference([b for s in sections for b in s.blocks if b.kind == "table"])
 
     meta: dict[str, Any] = {}
