@@ -261,7 +261,7 @@ def split_queries(site: Any) -> list[Query]:
         if renamed != text:
             # Diagnostic: the message with its quoted names as wildcards found in no other page,
             # so the renamed query still has one answer (`No module named '...'` has many).
-            alone = {"names changed: message in one page"} if not _pages_with_message(text, flat) - pages else set()
+            alone = {"names changed: one page"} if not _pages_with_message(text, flat) - pages else set()
             out.append(Query(renamed, expected, True,
                              frozenset((splits - {"long: error code blocks"}) | {"names changed"} | alone)))
         out.append(Query(TRACEBACK_HEAD + text, expected, False,
@@ -279,7 +279,7 @@ def _pages_with_message(text: str, flat: dict[str, str]) -> set[str]:
     return {page for page, body in flat.items() if found.search(body)}
 
 
-SPLITS = ("front matter", "no front matter", "verbatim", "names changed", "names changed: message in one page",
+SPLITS = ("front matter", "no front matter", "verbatim", "names changed", "names changed: one page",
           "in a traceback", "long: past word 400", "long: error code blocks")
 
 
