@@ -9,9 +9,10 @@ building a token set search.js never builds). What is ported, step for step:
 - `rank(idx, terms)`: terms found in over a third of a large index's entries left out, then
   lunr.js 2.3.9's `Index#query`: one clause per term (stemmed), a query vector per field, each
   field's score the dot product with the field vector over the query vector's magnitude, summed
-  per document in the order lunr meets the documents; then coverage first (the boost-weighted
-  share of the message's terms a document holds, in twentieths; on large sites a term the index
-  dropped from bodies weighs 0.3), the best single field's share, the score, the ref;
+  per document in the order lunr meets the documents; then coverage first (the share of the
+  message a document holds, in twentieths: each term weighs boost x idf, each word (a compound
+  and its parts) as its strongest term, a quoted name half; a term the index dropped from bodies
+  has idf ln 2), the best single field's share, the score, the ref;
 - `search(idx, text)` / `runSearch`: when the best result covers under half the query, long
   unknown words are retried one edit away (the index term sharing their first letter held by
   the most postings).

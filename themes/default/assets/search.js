@@ -144,9 +144,10 @@
    * The ranking, in one pure function (sitegen lookup mirrors it in Python): query terms from
    * queryTerms + a loaded index -> lunr results, best first, each with `coverage`.
    *
-   * Coverage first: a result's coverage is the boost-weighted share of the query's terms it
-   * matches, so a document holding all five words of a pasted message beats one holding two of
-   * them in its title. lunr's score (BM25 with field boosts) orders results of equal coverage.
+   * Coverage first: a result's coverage is the weighted share of the query's words it matches
+   * (boost x idf; see below), so a document holding all five words of a pasted message beats one
+   * holding two of them in its title. lunr's score (BM25 with field boosts) orders results of
+   * equal coverage.
    */
   function rank(idx, terms) {
     // A term found in most documents adds almost nothing to any score (its idf is near 0) but
