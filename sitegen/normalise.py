@@ -17,6 +17,7 @@ from sitegen.config import KINDS, SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import KNOWN_FIELDS, Document
 from sitegen.extract import LIST_LITERAL, BodyFacts, extract
+from sitegen.parse import Parsed
 from sitegen.read import RawSource
 from sitegen.sections import plain_inline
 from sitegen.yamlsafe import load_yaml
@@ -69,13 +70,17 @@ def fold_tag(value: str) -> str:
     return re.sub(r"\s+", "-", value.strip().strip("#").casefold())
 
 
-def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Problem]]:
-    """Build a Document from a RawSource: every value kept, spellings folded, problems listed."""
+def normalise(raw: RawSource, config: SiteConfig, parsed: Parsed | None = None) -> tuple[Document, list[Problem]]:
+    """Build a Document from a RawSource: every value kept, spellings folded, problems listed.
+
+    `parsed`: the body already parsed (as `parse(raw.body, config.raw_html != "escape")`), so the
+    build can render the same tokens afterwards instead of parsing the body a second time.
+    """
     rel = raw.source.rel
     problems: list[Problem] = []
     meta, key_lines, warnings = _front_matter(raw)
     fields, lines, extra = _canonical_fields(meta, key_lines, rel, problems)
-    facts, body_problems = extract(raw.body, raw.body_line, rel, raw_html=config.raw_html != "escape")
+    facts, body_problems = extract(raw.body, raw.body_line, rel, raw_html=config.raw_html != "escape", parsed=parsed)
     problems.extend(body_problems)
     for name, value in facts.meta.items():
         if name not in fields:  # front matter wins; the body fills the gaps

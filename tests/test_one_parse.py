@@ -1,0 +1,44 @@
+"""A clean build parses each document once: reading extracts from the tokens and renders them too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from sitegen.build import build
+from tests.helpers import build_docs, make_config, page, write_docs
+
+
+def _doc(title: str, body: str = "") -> str:
+    return f"---\ntitle: {title}\nsymptoms: ['{title} failed']\n---\n## Solution\nFix {title}. {body}\n"
+
+
+def test_a_clean_build_parses_each_document_body_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bodies: list[str] = []
+    real_parse = MarkdownIt.parse
+
+    def counting(self: MarkdownIt, src: str, env: Any = None) -> Any:
+        bodies.append(src)
+        return real_parse(self, src, env)
+
+    monkeypatch.setattr(MarkdownIt, "parse", counting)
+    files = {f"d{i}.md": _doc(f"Doc {i}", f"See [next](d{(i + 1) % 5}.md).") for i in range(5)}
+    content = write_docs(tmp_path / "docs", files)
+    result = build(make_config(content, tmp_path / "site", jobs=1))  # in this process, where the count is seen
+    assert len(result.site.documents) == 5
+    assert sorted(bodies) == sorted(d.body for d in result.site.documents)
+    assert "d1.html" in {href for href, _ in page(tmp_path / "site", "docs/d0.html").links}
+
+
+def test_a_link_to_a_file_that_turned_out_unreadable_is_reported(tmp_path: Path) -> None:
+    # Reading renders to urls planned from every file found; `b.md` is found but is no document,
+    # so the render of `a.md` made to that plan must be redone, and its link reported.
+    result = build_docs(tmp_path, {"a.md": _doc("Alpha", "See [beta](b.md)."), "b.md": b"\x00\x01binary"}, jobs=1)
+    links = [p for p in result.site.problems if p.kind == "link"]
+    assert [(p.path, "b.md" in p.message) for p in links] == [("a.md", True)]
+    hrefs = {href for href, _ in page(tmp_path / "site", "docs/a.html").links}
+    assert "b.md" in hrefs and not any(h.endswith("b.html") for h in hrefs)
+    assert result.rebuilt.startswith("2 read, 1 rendered"), result.rebuilt
