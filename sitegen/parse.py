@@ -9,6 +9,7 @@ so links written for GitHub (`other.md#some-heading`) land on the heading here t
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
@@ -93,8 +94,16 @@ def inline_text(token: Token | None, keep_html: bool = False) -> str:
     return "".join(parts)
 
 
+# Text holding none of these is all plain words to markdown-it's inline rules (escapes, code,
+# emphasis, links, HTML, entities, footnotes, GFM autolinks): most metadata values and symptoms.
+# An `_` between two letters or digits (`database_issue`) can neither open nor close emphasis.
+_INLINE_MARKUP = re.compile(r"[\\`*~\[\]!<>&@\x00]|www\.|(?:https?|mailto|xmpp):|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
 def plain_inline(text: str) -> str:
     """Inline Markdown (a metadata value, a table cell) reduced to the words a reader sees."""
+    if not _INLINE_MARKUP.search(text):
+        return " ".join(text.split())  # what parsing would give, without building a parser state per value
     tokens = parser().parseInline(text.replace("\n", " "))
     return " ".join(inline_text(tokens[0] if tokens else None, keep_html=True).split())
 

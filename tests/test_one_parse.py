@@ -1,4 +1,5 @@
-"""A clean build parses each document once: reading extracts from the tokens and renders them too."""
+"""A clean build parses each document once: reading extracts from the tokens and renders them too;
+plain metadata values skip the inline parser."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from sitegen.build import build
+from sitegen.parse import inline_text, parser, plain_inline
 from tests.helpers import build_docs, make_config, page, write_docs
 
 
@@ -42,3 +46,19 @@ def test_a_link_to_a_file_that_turned_out_unreadable_is_reported(tmp_path: Path)
     hrefs = {href for href, _ in page(tmp_path / "site", "docs/a.html").links}
     assert "b.md" in hrefs and not any(h.endswith("b.html") for h in hrefs)
     assert result.rebuilt.startswith("2 read, 1 rendered"), result.rebuilt
+
+
+def _parsed_plain(text: str) -> str:
+    tokens = parser().parseInline(text.replace("\n", " "))
+    return " ".join(inline_text(tokens[0] if tokens else None, keep_html=True).split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab_Z9 :.-#$%^|{}()'\"\t\u00a0é中/\r\\`*~[]!<>&@w", max_size=16))
+@example("database_issue")
+@example("_emphasis_ and a_b_")
+@example("see www.example.com or http://x.org or me@example.com")
+@example("ImportError: cannot import name 'x' (most likely due to a circular import)")
+def test_plain_inline_shortcut_gives_what_parsing_gives(text: str) -> None:
+    # Plain words skip markdown-it; anything it could read as markup still goes through it.
+    assert plain_inline(text) == _parsed_plain(text)
