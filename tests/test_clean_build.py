@@ -1,5 +1,5 @@
-"""A clean build parses each document once: reading extracts from the tokens and renders them too;
-plain metadata values skip the inline parser."""
+"""Clean-build economies: each document parsed once, plain metadata values skip the inline parser,
+workers only where they pay."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from sitegen.build import build
+from sitegen.parallel import AUTO_PARALLEL_ITEMS, split
 from sitegen.parse import inline_text, parser, plain_inline
 from tests.helpers import build_docs, make_config, page, write_docs
 
@@ -62,3 +63,11 @@ def _parsed_plain(text: str) -> str:
 def test_plain_inline_shortcut_gives_what_parsing_gives(text: str) -> None:
     # Plain words skip markdown-it; anything it could read as markup still goes through it.
     assert plain_inline(text) == _parsed_plain(text)
+
+
+def test_by_default_only_large_sites_use_workers() -> None:
+    # Workers cost CPU on two cores; the default starts them only where the wall time saved is large.
+    assert split(range(AUTO_PARALLEL_ITEMS - 1), 0) == [list(range(AUTO_PARALLEL_ITEMS - 1))]
+    assert len(split(range(AUTO_PARALLEL_ITEMS), 0)) > 1
+    assert len(split(range(100), 2)) == 8  # an explicit -j is honoured at any size
+    assert split(range(0), 0) == []
