@@ -52,6 +52,11 @@ class Parsed:
     env: dict[str, Any]
     title_tokens: int  # how many leading tokens make the body's own first H1, which the page shows as its title
 
+    @functools.cached_property
+    def headings(self) -> tuple[HeadingInfo, ...]:
+        """See `headings()`: kept, since extraction and rendering both read them from one parse."""
+        return _headings(self)
+
 
 def parse(body: str, raw_html: bool = True) -> Parsed:
     env: dict[str, Any] = {}
@@ -139,7 +144,14 @@ class HeadingInfo:
 
 
 def headings(parsed: Parsed) -> list[HeadingInfo]:
-    """Every heading (ATX or setext, never one inside code) with the id the rendered page gives it."""
+    """Every heading (ATX or setext, never one inside code) with the id the rendered page gives it.
+
+    Worked out once per parse: extraction and rendering both ask, of the same tokens.
+    """
+    return list(parsed.headings)
+
+
+def _headings(parsed: Parsed) -> tuple[HeadingInfo, ...]:
     slugger = Slugger()
     out: list[HeadingInfo] = []
     for i, token in enumerate(parsed.tokens):
@@ -148,7 +160,7 @@ def headings(parsed: Parsed) -> list[HeadingInfo]:
         title = inline_text(parsed.tokens[i + 1])
         anchor = "" if i < parsed.title_tokens else slugger.slug(title.strip())
         out.append(HeadingInfo(i, int(token.tag[1]), " ".join(title.split()), line_of(token) or 1, anchor))
-    return out
+    return tuple(out)
 
 
 def walk_inline(tokens: Sequence[Token]) -> Iterator[tuple[Token, int]]:
