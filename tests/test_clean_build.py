@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -71,3 +72,22 @@ def test_by_default_only_large_sites_use_workers() -> None:
     assert len(split(range(AUTO_PARALLEL_ITEMS), 0)) > 1
     assert len(split(range(100), 2)) == 8  # an explicit -j is honoured at any size
     assert split(range(0), 0) == []
+
+
+def test_links_in_page_loops_do_not_copy_the_template_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A context-reading link() makes Jinja copy the context at each call inside a loop (every row
+    # of the error tables); pages get link() bound to their own url instead.
+    copies = []
+    real = jinja2.runtime.Context.derived
+
+    def counting(self: jinja2.runtime.Context, locals: Any = None) -> jinja2.runtime.Context:
+        copies.append(1)
+        return real(self, locals)
+
+    monkeypatch.setattr(jinja2.runtime.Context, "derived", counting)
+    files = {f"d{i}.md": _doc(f"Doc {i}", f"See [next](d{(i + 1) % 6}.md).") for i in range(6)}
+    result = build_docs(tmp_path, files, jobs=1)
+    rows = len(result.site.error_rows)
+    assert rows >= 6
+    assert len(copies) < rows
+    assert "docs/d1.html" in {href for href, _ in page(tmp_path / "site", "errors.html").links}
