@@ -269,6 +269,8 @@ def stated_errors(blocks: Sequence[Block]) -> list[tuple[str, int]]:
                 out.extend((line, code.line) for line in _block_errors(lines, code.info)[:1])
                 continue
             for line in lines:
+                if ": " not in line:
+                    continue  # every stated error has one (`KeyError: 'x'`): most code lines are skipped cheaply
                 match = _STATED_ERROR.search(line.strip())
                 if match:
                     out.append((match.group(0).strip(), code.line))
