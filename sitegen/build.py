@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 from sitegen import stamp
 from sitegen.cache import BuildState, CachedDoc, load_state, save_state, settings_key, state_folder, unsettle
@@ -267,6 +269,31 @@ def check_output(config: SiteConfig) -> None:
 
 
 def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None) -> BuildResult:
+    try:
+        return _build_frozen(config, progress, inputs)
+    finally:
+        gc.unfreeze()  # what `long_lived` set aside may be collected again once the build is over
+
+
+@contextlib.contextmanager
+def long_lived() -> Iterator[None]:
+    """Make objects the whole build keeps (the loaded state, the gathered site) without the garbage
+    collector, then set them aside from its scans (`gc.freeze`).
+
+    They hold no cycles worth finding, and without this the collector walks the ever larger heap
+    again and again: a third of a one-document edit at 10,000 documents.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None) -> BuildResult:
     from sitegen.pages import render_site  # the writer side imports Jinja; `check` does not need it
     from sitegen.write import RECORD, write_output
 
@@ -277,8 +304,10 @@ def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None) 
     # after that, the next build sees.
     inputs = inputs or stamp.snapshot(config)
     key = settings_key(config)
-    previous = load_state(folder, key)
-    site = gather(config, progress, previous, inputs)
+    with long_lived():
+        previous = load_state(folder, key)
+    with long_lived():
+        site = gather(config, progress, previous, inputs)
     mark = time.perf_counter()
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
