@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import html as htmllib
 import posixpath
 import re
@@ -74,6 +75,12 @@ class RenderedDoc:
     # Links into other pages with a fragment: (target page url, fragment, file line), checked once all are rendered.
     fragment_links: tuple[tuple[str, str, int], ...] = ()
     has_diagram: bool = False  # a mermaid block: the page loads the diagram script
+
+    @functools.cached_property
+    def html_digest(self) -> str:
+        """A hash of `html`, worked out once: kept with the render in the build state, so an edit's
+        page fingerprints do not hash ten thousand unchanged bodies again."""
+        return hashlib.blake2b(self.html.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 @dataclass

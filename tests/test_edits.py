@@ -1,0 +1,86 @@
+"""One-document edits redo only what the edit touches, and still equal a clean build byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen import browse
+from sitegen.build import build, gather
+from sitegen.fingerprint import _plain_deep
+from sitegen.pages import page_specs
+from tests.helpers import make_config, page, write_docs
+from tests.test_incremental import assert_same_as_clean, doc
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    return write_docs(tmp_path / "kb", {
+        "a.md": doc("Alpha", body="See [beta](b.md)."),
+        "b.md": doc("Beta"),
+        "c.md": doc("Gamma", component="cache", tags="[redis]"),
+        "ops/d.md": doc("Delta", component="cache", tags="[redis]"),
+    })
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    calls: list[int] = []
+    real = getattr(browse, name)
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(browse, name, counted)
+    return calls
+
+
+def test_kb_json_and_feed_are_made_again_only_when_what_they_show_changes(kb: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    settings = {"base_url": "https://example.org/kb/"}
+    build(make_config(kb, out, **settings))
+    kb_calls, feed_calls = _counting(monkeypatch, "kb_json"), _counting(monkeypatch, "atom_feed")
+    # A sentence added to the body, after the solution: no field kb.json or the feed shows.
+    (kb / "b.md").write_text((kb / "b.md").read_text() + "\nChecked again.\n")
+    build(make_config(kb, out, **settings))
+    assert (kb_calls, feed_calls) == ([], [])
+    assert (out / "kb.json").is_file() and (out / "feed.xml").is_file()
+    (kb / "b.md").write_text((kb / "b.md").read_text().replace("title: Beta", "title: Beta renamed"))
+    build(make_config(kb, out, **settings))
+    assert (kb_calls, feed_calls) == ([1], [1])
+    assert "Beta renamed" in (out / "kb.json").read_text()
+    assert_same_as_clean(kb, out, tmp_path, **settings)
+
+
+def test_a_title_change_shows_on_every_group_page_that_lists_the_document(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(make_config(kb, out))
+    (kb / "c.md").write_text((kb / "c.md").read_text().replace("title: Gamma", "title: Gamma renamed"))
+    result = build(make_config(kb, out))
+    for rel in ("component/cache.html", "tags/redis.html", "index.html", "documents.html"):
+        assert "Gamma renamed" in page(out, rel).link_texts(), rel
+    assert "component/database.html" not in result.rendered_pages  # lists no Gamma: left as it was
+    assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_moving_a_document_to_another_folder_and_group_equals_a_clean_build(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(make_config(kb, out))
+    (kb / "ops/d.md").unlink()
+    write_docs(kb, {"db/d.md": doc("Delta", component="database")})
+    build(make_config(kb, out))
+    assert "Delta" not in page(out, "component/cache.html").link_texts()
+    assert "Delta" in page(out, "component/database.html").link_texts()
+    assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_context_values_a_page_declares_plain_are_plain(kb: Path, tmp_path: Path) -> None:
+    """Plain names are fingerprinted by repr, unchecked: a Term or Entry among them would make
+    pages that list other documents miss those documents' edits."""
+    site = gather(make_config(kb, tmp_path / "out"))
+    declared = [(spec.url, name, spec.context[name]) for spec in page_specs(site) for name in spec.plain]
+    assert declared
+    assert [(url, name) for url, name, value in declared if not _plain_deep((value,), depth=6)] == []
