@@ -8,6 +8,7 @@ and an edit that keeps the mtime is still seen.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import sitegen
+from sitegen import lazy
 from sitegen.config import CACHE_NAME, SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import Document, ProblemSection, QuickReferenceRow, SourceFile
@@ -28,7 +30,7 @@ from sitegen.search import Analysis, FieldTerms
 
 CACHE_DIR = CACHE_NAME  # the default cache folder, beside the config file (or beside the output folder)
 STATE_DB = "state.sqlite"
-_FORMAT = 3
+_FORMAT = 4  # 4: bodies, HTML and text in columns of their own, fetched on demand (lazy.py)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ def _connect(folder: Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript("""
         CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS docs (rel BLOB PRIMARY KEY, data TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS docs (rel BLOB PRIMARY KEY, data TEXT NOT NULL, body TEXT NOT NULL,
+                                         html TEXT, text TEXT);
         CREATE TABLE IF NOT EXISTS pages (url BLOB PRIMARY KEY, fp TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS analyses (key BLOB PRIMARY KEY, data TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS digests (rel BLOB PRIMARY KEY, hash TEXT NOT NULL, digest TEXT NOT NULL);
@@ -136,7 +139,8 @@ def load_state(folder: Path, key: str) -> BuildState | None:
             meta = dict(db.execute("SELECT name, value FROM meta"))
             if meta.get("format") != str(_FORMAT) or meta.get("key") != key or meta.get("settled") != "1":
                 return None
-            docs = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT rel, data FROM docs")}
+            reader = _Reader(path)
+            docs = {_text(k): _deferring(STATE_CODEC.loads(v), reader, k) for k, v in db.execute("SELECT rel, data FROM docs")}
             pages = {_text(k): str(v) for k, v in db.execute("SELECT url, fp FROM pages")}
             analyses = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT key, data FROM analyses")}
             digests = {_text(k): (str(h), str(d)) for k, h, d in db.execute("SELECT rel, hash, digest FROM digests")}
@@ -189,8 +193,8 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
             db.execute("DELETE FROM analyses")
             db.execute("DELETE FROM digests")
         db.executemany("DELETE FROM docs WHERE rel = ?", [(_key(r),) for r in old_docs if r not in state.docs])
-        db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
-                       [(_key(r), STATE_CODEC.dumps(d)) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)])
+        db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
+                       [_doc_row(r, d) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)])
         db.executemany("DELETE FROM pages WHERE url = ?", [(_key(u),) for u in old_pages if u not in state.pages])
         db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
                        [(_key(u), fp) for u, fp in state.pages.items() if old_pages.get(u) != fp])
@@ -211,6 +215,86 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
         raise
     finally:
         db.close()
+
+
+_HEAVY_DOC = ("body",)  # Document fields kept in columns of their own
+_HEAVY_RENDERED = ("html", "text")  # RenderedDoc fields kept in columns of their own
+
+
+def _doc_row(rel: str, cached: CachedDoc) -> tuple[bytes, str, str, str | None, str | None]:
+    """A docs row: the cached document less its body and rendered HTML and text, then those three."""
+    doc, rendered = cached.document, cached.rendered
+    lazy.complete(doc)
+    light_doc = _without(doc, _HEAVY_DOC)
+    light_rendered = None
+    if rendered is not None:
+        lazy.complete(rendered)
+        light_rendered = _without(rendered, _HEAVY_RENDERED)
+    light = CachedDoc(cached.source_hash, light_doc, cached.problems, cached.page_url, light_rendered)
+    return (_key(rel), STATE_CODEC.dumps(light), doc.body,
+            rendered.html if rendered is not None else None, rendered.text if rendered is not None else None)
+
+
+def _without(obj: Any, names: tuple[str, ...]) -> Any:
+    """A copy of a frozen dataclass whose `names` are empty strings (the codec saves what it is given)."""
+    copy = object.__new__(type(obj))
+    copy.__dict__.update(obj.__dict__)
+    copy.__dict__.update(dict.fromkeys(names, ""))
+    return copy
+
+
+class _Reader:
+    """Fetches deferred columns of the docs table: row by row for the few pages an edit renders,
+    then, once many are asked for (the search index reads every text), all rows in one query."""
+
+    BULK_AFTER = 32
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+        self._asked: dict[str, int] = {}
+        self._bulk: dict[str, dict[bytes, Any]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:  # sent to a worker: it opens its own connection
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"])  # type: ignore[misc]
+
+    def fetch(self, key: bytes, columns: tuple[str, ...]) -> dict[str, Any]:
+        for column in columns:
+            self._asked[column] = self._asked.get(column, 0) + 1
+            if self._asked[column] > self.BULK_AFTER and column not in self._bulk:
+                self._bulk[column] = dict(self._query(f"SELECT rel, {column} FROM docs"))
+        if all(key in self._bulk.get(c, ()) for c in columns):
+            return {c: self._bulk[c][key] for c in columns}
+        row = self._query(f"SELECT {', '.join(columns)} FROM docs WHERE rel = ?", (key,))
+        if not row:
+            raise LookupError(f"the build state in {self.path.parent} changed while this build used it; build again")
+        return dict(zip(columns, row[0]))
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        if self._db is None or self._pid != os.getpid():  # a forked worker never shares its parent's connection
+            self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+            self._pid = os.getpid()
+        return self._db.execute(sql, args).fetchall()
+
+
+def _deferring(cached: Any, reader: _Reader, key: bytes) -> Any:
+    """A loaded docs row: its document's body and its render's HTML and text left to fetch on demand."""
+    if not isinstance(cached, CachedDoc) or not isinstance(cached.document, Document):
+        return cached  # refused by the caller
+    _defer(cached.document, _HEAVY_DOC, reader, key)
+    if isinstance(cached.rendered, RenderedDoc):
+        _defer(cached.rendered, _HEAVY_RENDERED, reader, key)
+    return cached
+
+
+def _defer(obj: Any, names: tuple[str, ...], reader: _Reader, key: bytes) -> None:
+    for name in names:
+        obj.__dict__.pop(name, None)
+    obj.__dict__[lazy.DEFERRED] = lazy.Deferred(functools.partial(reader.fetch, key), names)
 
 
 def _same_doc(old: CachedDoc | None, new: CachedDoc) -> bool:

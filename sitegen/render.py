@@ -31,6 +31,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from sitegen import lazy
 from sitegen.diagnostics import Problem
 from sitegen.document import Document
 from sitegen.parse import headings, inline_text, parse, parser, walk_inline
@@ -65,6 +66,8 @@ class Heading:
 
 @dataclass(frozen=True)
 class RenderedDoc:
+    __getattr__ = lazy.missing  # loaded from the build state: the HTML and text are fetched on first use
+
     html: str
     toc: tuple[Heading, ...]
     text: str  # plain text of the body, for search and snippets

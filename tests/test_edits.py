@@ -84,3 +84,38 @@ def test_context_values_a_page_declares_plain_are_plain(kb: Path, tmp_path: Path
     declared = [(spec.url, name, spec.context[name]) for spec in page_specs(site) for name in spec.plain]
     assert declared
     assert [(url, name) for url, name, value in declared if not _plain_deep((value,), depth=6)] == []
+
+
+def test_an_edit_fetches_the_body_and_html_of_only_the_pages_it_renders(kb: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import cache
+
+    write_docs(kb, {f"other{n}.md": doc(f"Other {n}", component=f"area{n}", tags=f"[t{n}]").replace(
+        "database_issue", f"kind{n}") for n in range(6)})
+    out = tmp_path / "out"
+    build(make_config(kb, out))
+    asked: list[tuple[bytes, tuple[str, ...]]] = []
+    real = cache._Reader.fetch
+
+    def fetch(self: Any, key: bytes, columns: tuple[str, ...]) -> dict[str, Any]:
+        asked.append((key, columns))
+        return real(self, key, columns)
+
+    monkeypatch.setattr(cache._Reader, "fetch", fetch)
+    (kb / "c.md").write_text((kb / "c.md").read_text().replace("Fix Gamma.", "Flush the Gamma cache."))
+    result = build(make_config(kb, out))
+    assert result.site.counts == {"reread": 1, "rerendered": 1}
+    # c.md was read afresh. The pages rendered again for it (those listing it) fetch their own
+    # HTML; no body is fetched, and nothing of the six unrelated documents but their search text.
+    html = {key.decode() for key, columns in asked if columns == ("html",)}
+    assert html and html <= {"a.md", "b.md", "ops/d.md"}
+    assert html == {rel for rel in ("a.md", "b.md", "ops/d.md") if f"docs/{rel[:-3]}.html" in result.rendered_pages}
+    assert not [key for key, columns in asked if columns == ("body",)]
+    assert_same_as_clean(kb, out, tmp_path)
+    # A link target renamed: a.md is rendered again from the state, so its body is fetched, once.
+    (kb / "b.md").rename(kb / "b2.md")
+    asked.clear()
+    again = build(make_config(kb, out))
+    assert again.site.counts["rerendered"] == 2  # b2.md, new, and a.md, whose link broke
+    assert [key for key, columns in asked if columns == ("body",)] == [b"a.md"]
+    assert_same_as_clean(kb, out, tmp_path)
