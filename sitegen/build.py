@@ -302,7 +302,7 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     folder = state_folder(config)
     # Hashed before anything is read (here, or by the caller's up-to-date check): what changes
     # after that, the next build sees.
-    inputs = inputs or stamp.snapshot(config)
+    inputs = inputs or stamp.snapshot(config, stamp.load(folder))
     key = settings_key(config)
     with long_lived():
         previous = load_state(folder, key)

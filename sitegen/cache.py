@@ -176,6 +176,11 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
 
     A one-document edit of a 10,000-document site so rewrites a handful of rows, not the whole state.
     """
+    if previous is None:
+        # Nothing of it was usable (absent, damaged, another format or key): start from an empty
+        # file, so a table of an older format never meets rows of this one.
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            (folder / (STATE_DB + suffix)).unlink(missing_ok=True)
     try:
         db = _connect(folder)
     except sqlite3.DatabaseError:  # not a database (damaged, or planted): start afresh

@@ -236,9 +236,10 @@ def run_build(config: SiteConfig, args: argparse.Namespace) -> int:
         check_output(config)
         # Held from before the inputs are hashed until the state is saved: no other build interleaves.
         with OutputLock(config.output_dir.resolve()):
-            now = stamp.snapshot(config)
+            recorded = stamp.load(state_folder(config))
+            now = stamp.snapshot(config, recorded)
             key = stamp.stamp_key(config, settings_key(config))
-            last = None if args.force else stamp.up_to_date(config, state_folder(config), key, now)
+            last = None if args.force else stamp.up_to_date(config, state_folder(config), key, now, recorded)
             result = None if last is not None else build(config, reporter(args.quiet), now, locked=True)
     except OutputError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)

@@ -190,13 +190,36 @@ def write_output(output_dir: Path, files: Mapping[str, bytes], reuse: Iterable[s
         if rel not in previous and os.path.lexists(out / rel):
             raise OutputError(f"{out / rel} was not written by sitegen, but the new site needs that path; "
                               "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
-    for rel in sorted(kept):
-        if not _is_file(safe_join(out, rel) if out.is_dir() else out / rel):
-            raise OutputError(f"{out / rel} should be reused from the previous build but is missing; "
-                              "build again with --force")
+    _check_reused(out, kept)
     if staged:
         return _write_staged(out, files, kept, previous, record)
     return _write_in_place(out, files, kept, previous, record)
+
+
+def _check_reused(out: Path, kept: set[str]) -> None:
+    """Every reused file is a plain file of the output, in a folder that resolves inside it.
+
+    Each folder is resolved once, not each file (a symlink among the folders could lead out of the
+    site); the file itself must not be a symlink. At 10,000 pages the per-file resolve was a tenth
+    of a one-document edit.
+    """
+    if not kept:
+        return
+    if not out.is_dir():
+        rel = min(kept)
+        raise OutputError(f"{out / rel} should be reused from the previous build but is missing; build again with --force")
+    inside: dict[str, bool] = {}
+    root = out.resolve()
+    for rel in sorted(kept):
+        folder = posixpath.dirname(rel)
+        if folder not in inside:
+            resolved = (out / folder).resolve() if folder else root
+            inside[folder] = resolved == root or root in resolved.parents
+        if not inside[folder]:
+            raise OutputError(f"refusing to write outside the output folder: {rel!r}")
+        if not _is_file(out / rel):
+            raise OutputError(f"{out / rel} should be reused from the previous build but is missing; "
+                              "build again with --force")
 
 
 def _all_in_place(out: Path, files: Mapping[str, bytes], kept: set[str]) -> bool:
@@ -292,9 +315,7 @@ def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previo
 
 
 def _reuse(out: Path, new: Path, rel: str) -> None:
-    current = out / rel
-    if not _is_file(current):
-        raise OutputError(f"{current} should be reused from the previous build but is missing; build again with --force")
+    current = out / rel  # checked by _check_reused, under the output's lock
     if not _link_or_copy(current, new / rel, make_parent=False):
         raise OutputError(f"cannot carry {current} over into the new site")
 

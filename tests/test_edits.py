@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sitegen import browse
+from sitegen import browse, stamp
 from sitegen.build import build, gather
 from sitegen.fingerprint import _plain_deep
 from sitegen.pages import page_specs
@@ -118,4 +120,89 @@ def test_an_edit_fetches_the_body_and_html_of_only_the_pages_it_renders(kb: Path
     again = build(make_config(kb, out))
     assert again.site.counts["rerendered"] == 2  # b2.md, new, and a.md, whose link broke
     assert [key for key, columns in asked if columns == ("body",)] == [b"a.md"]
+    assert_same_as_clean(kb, out, tmp_path)
+
+
+def _quick_build(kb: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """`sitegen build` in this process (so a test can watch it), run from beside the content."""
+    from sitegen.cli import main
+
+    cwd = os.getcwd()
+    os.chdir(kb.parent)
+    try:
+        main(["build", str(kb), "-o", str(out)])
+    finally:
+        os.chdir(cwd)
+    return capsys.readouterr().err
+
+
+def _age(kb: Path, seconds: int) -> None:
+    for path in kb.rglob("*.md"):
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 10**9))
+
+
+def test_the_quick_check_reads_no_unchanged_file_yet_sees_an_edit_that_keeps_size_and_time(
+        kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    _age(kb, 86400)
+    # Files changed within RACY_NS of a snapshot are read again; the change times of these were
+    # just set, and waiting out the real three seconds would slow the suite.
+    monkeypatch.setattr(stamp, "RACY_NS", 300_000_000)
+    time.sleep(0.4)
+    _quick_build(kb, out, capsys)
+    read: list[Path] = []
+    real = stamp.file_hash
+    monkeypatch.setattr(stamp, "file_hash", lambda path, limit: read.append(path) or real(path, limit))
+    assert "nothing changed" in _quick_build(kb, out, capsys)
+    assert read == []  # every document's size, times and inode vouched for its recorded hash
+    # Same size, modification time set back (as `cp -p` does): only the change time shows it.
+    path = kb / "c.md"
+    before = path.stat()
+    path.write_text(path.read_text().replace("Fix Gamma.", "Fix Gemma."))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "nothing changed" not in _quick_build(kb, out, capsys)
+    assert read == [path]
+    assert "Fix Gemma." in page(out, "docs/c.html").text
+
+
+def test_a_same_size_edit_in_the_clock_tick_of_the_last_build_is_seen(
+        kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Racily clean, as git calls it: on a file system whose timestamps are coarse, an edit made in
+    the same tick as the hashing leaves size and times as recorded; only reading the file shows it."""
+    out = tmp_path / "out"
+    tick = time.time_ns()  # every file "changed" in this tick, whatever is done to it
+
+    def coarse(path: Path) -> tuple[int, int, int, int] | None:
+        st = path.stat()
+        return (st.st_size, tick, tick, st.st_ino)
+
+    monkeypatch.setattr(stamp, "file_seen", coarse)
+    _quick_build(kb, out, capsys)
+    path = kb / "c.md"
+    path.write_text(path.read_text().replace("Fix Gamma.", "Fix Gemma."))
+    assert "nothing changed" not in _quick_build(kb, out, capsys)
+    assert "Fix Gemma." in page(out, "docs/c.html").text
+
+
+def test_a_state_of_an_older_format_is_replaced_not_mixed(kb: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from sitegen.folders import state_folder_for
+
+    out = tmp_path / "out"
+    build(make_config(kb, out))
+    db_path = state_folder_for(out, None) / "state.sqlite"
+    assert db_path.is_file()
+    db_path.unlink()
+    old = sqlite3.connect(db_path)  # format 3: one JSON column per document
+    old.executescript("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                      "CREATE TABLE docs (rel BLOB PRIMARY KEY, data TEXT NOT NULL);"
+                      "INSERT INTO meta VALUES ('format', '3');")
+    old.commit()
+    old.close()
+    (kb / "c.md").write_text((kb / "c.md").read_text().replace("Fix Gamma.", "Flush the Gamma cache."))
+    build(make_config(kb, out))
+    again = build(make_config(kb, out))
+    assert again.site.counts == {"reread": 0, "rerendered": 0}  # the new state was saved and is used
     assert_same_as_clean(kb, out, tmp_path)
