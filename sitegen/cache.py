@@ -7,30 +7,26 @@ and an edit that keeps the mtime is still seen.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import datetime as dt
-import hashlib
 import os
 import sqlite3
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
-import sitegen
 from sitegen import lazy
 from sitegen.config import CACHE_NAME, SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import Document, ProblemSection, QuickReferenceRow, SourceFile
 from sitegen.folders import state_folder_for
 from sitegen.jsoncodec import Codec
-from sitegen.render import RENDERER, Heading, RenderedDoc
+from sitegen.keys import STATE_FORMAT as _FORMAT
+from sitegen.keys import code_key, digest, files_digest, settings_key, state_key  # noqa: F401 - the names callers know
+from sitegen.render import Heading, RenderedDoc
 from sitegen.search import Analysis, FieldTerms
 
 CACHE_DIR = CACHE_NAME  # the default cache folder, beside the config file (or beside the output folder)
 STATE_DB = "state.sqlite"
-_FORMAT = 4  # 4: bodies, HTML and text in columns of their own, fetched on demand (lazy.py)
 
 
 @dataclass(frozen=True)
@@ -55,41 +51,6 @@ class BuildState:
 # Every class the state may hold; loading rebuilds these and nothing else (see jsoncodec).
 STATE_CODEC = Codec([CachedDoc, Document, SourceFile, ProblemSection, QuickReferenceRow, Problem, RenderedDoc,
                      Heading, Analysis, FieldTerms])
-
-
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def files_digest(paths: Iterable[Path], root: Path | None = None) -> str:
-    """One hash over the names and bytes of some files."""
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(paths):
-        name = path.relative_to(root).as_posix() if root else path.name
-        h.update(name.encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            h.update(path.read_bytes())
-        except OSError:
-            h.update(b"<unreadable>")
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_key() -> str:
-    """sitegen's own modules: upgrading or editing sitegen invalidates every cached result."""
-    package = Path(sitegen.__file__).resolve().parent
-    return files_digest(package.glob("*.py"), package)
-
-
-def state_key(*parts: object) -> str:
-    # Python's version too: its Unicode tables decide what the tokenizer and slugs make of text.
-    return digest(repr((_FORMAT, sitegen.__version__, sys.version, code_key(), *parts)).encode("utf-8"))
-
-
-def settings_key(config: SiteConfig) -> str:
-    """Everything that changes what reading and rendering make of the same bytes."""
-    return state_key(config.content_dir, dict(config.vocabularies), config.kinds, config.raw_html,
-                     config.max_file_bytes, config.taxonomies, RENDERER)
 
 
 def state_folder(config: SiteConfig) -> Path:

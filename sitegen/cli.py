@@ -225,22 +225,28 @@ def run_check(config: SiteConfig, args: argparse.Namespace) -> int:
 
 
 def run_build(config: SiteConfig, args: argparse.Namespace) -> int:
+    # Only what the up-to-date check needs: the pipeline (Markdown, Jinja, search) is imported
+    # when there is something to build.
     from sitegen import stamp
-    from sitegen.build import build, check_output
-    from sitegen.cache import settings_key, state_folder
-    from sitegen.folders import OutputLock
-    from sitegen.write import OutputError
+    from sitegen.folders import OutputLock, state_folder_for
+    from sitegen.keys import settings_key
+    from sitegen.write import RECORD, OutputError, check_output_dir
 
     started = time.perf_counter()
     try:
-        check_output(config)
+        folder = state_folder_for(config.output_dir, config.cache_dir)
+        check_output_dir(config.output_dir, config.content_dir, folder / RECORD)
         # Held from before the inputs are hashed until the state is saved: no other build interleaves.
         with OutputLock(config.output_dir.resolve()):
-            recorded = stamp.load(state_folder(config))
+            recorded = stamp.load(folder)
             now = stamp.snapshot(config, recorded)
             key = stamp.stamp_key(config, settings_key(config))
-            last = None if args.force else stamp.up_to_date(config, state_folder(config), key, now, recorded)
-            result = None if last is not None else build(config, reporter(args.quiet), now, locked=True)
+            last = None if args.force else stamp.up_to_date(config, folder, key, now, recorded)
+            result = None
+            if last is None:
+                from sitegen.build import build
+
+                result = build(config, reporter(args.quiet), now, locked=True)
     except OutputError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 2

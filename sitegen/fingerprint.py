@@ -20,7 +20,7 @@ import operator
 from pathlib import Path
 from typing import AbstractSet, Any, Callable, Iterable, Mapping
 
-from sitegen.cache import digest
+from sitegen.keys import digest
 from sitegen.document import Document
 from sitegen.group import Entry
 from sitegen.render import RenderedDoc

@@ -12,7 +12,7 @@ import jinja2
 
 from sitegen import browse
 from sitegen.site import Site
-from sitegen.cache import digest, files_digest
+from sitegen.keys import digest, files_digest
 from sitegen.fingerprint import DocumentDigests, Fingerprinter
 from sitegen.fragments import Fragments
 from sitegen.parallel import run_chunks, split

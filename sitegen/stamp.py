@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
-from sitegen.cache import digest
+from sitegen.keys import digest
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import Discovered, discover
