@@ -141,11 +141,13 @@ def page_specs(site: Site) -> list[PageSpec]:
         entries_by_doc.setdefault(entry.doc.source.rel, []).append(entry)
     folders = browse.folders(site)
     neighbours = browse.neighbours(site, folders)
+    # One link per term, keyed by identity (hashing a Term would hash every entry it lists).
+    links = {id(term): TermLink(term.slug, term.url) for t in site.taxonomies for term in t.terms}
     for doc in site.documents:
         rel = doc.source.rel
         own = entries_by_doc.get(rel, [])
         related = related_entries(own[0], site.entries, rel_index) if own else ()
-        terms = {t.name: [(v, _term_link(t.term(v))) for v in doc.values(t.name)] for t in site.taxonomies}
+        terms = {t.name: [(v, links.get(id(t.term(v)))) for v in doc.values(t.name)] for t in site.taxonomies}
         page(site.urls[rel], "document.html", DOCUMENT_PLAIN, doc=doc, body=site.rendered[rel], related=related, terms=terms,
              summary=own[0].solution if own else "", breadcrumbs=_breadcrumbs(site, doc),
              updated=browse.last_updated(site, doc), neighbours=neighbours.get(rel), sources=browse.source_links(site, doc))
@@ -188,10 +190,6 @@ class TermLink(NamedTuple):
 
     slug: str
     url: str
-
-
-def _term_link(term: Term | None) -> TermLink | None:
-    return TermLink(term.slug, term.url) if term is not None else None
 
 
 def render_site(site: Site, previous: Mapping[str, str] | None = None,
