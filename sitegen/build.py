@@ -312,11 +312,13 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     out = config.output_dir
     pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
                         previous.extra.get("search", {}) if previous else None,
-                        previous.extra.get("digests", {}) if previous else None, progress)
+                        previous.extra.get("digests", {}) if previous else None, progress,
+                        previous.extra.get("related") if previous else None)
     timings = dict(site.timings)
     timings["index"] = pages.index_seconds
     timings["pages"] = time.perf_counter() - mark - pages.index_seconds
-    state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses, "digests": pages.document_digests})
+    state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses, "digests": pages.document_digests,
+                                                             "related": pages.related})
     files = dict(pages.files)
     reused = list(pages.reused)
     mark = time.perf_counter()

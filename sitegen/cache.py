@@ -8,6 +8,7 @@ and an edit that keeps the mtime is still seen.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from sitegen.folders import state_folder_for
 from sitegen.jsoncodec import Codec
 from sitegen.keys import STATE_FORMAT as _FORMAT
 from sitegen.keys import code_key, digest, files_digest, settings_key, state_key  # noqa: F401 - the names callers know
+from sitegen.related import RelatedLists
 from sitegen.render import Heading, RenderedDoc
 from sitegen.search import Analysis, FieldTerms
 
@@ -81,6 +83,7 @@ def _connect(folder: Path) -> sqlite3.Connection:
         CREATE TABLE IF NOT EXISTS pages (url BLOB PRIMARY KEY, fp TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS analyses (key BLOB PRIMARY KEY, data TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS digests (rel BLOB PRIMARY KEY, hash TEXT NOT NULL, digest TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS related (rel BLOB PRIMARY KEY, urls TEXT NOT NULL);
     """)
     return db
 
@@ -105,13 +108,25 @@ def load_state(folder: Path, key: str) -> BuildState | None:
             pages = {_text(k): str(v) for k, v in db.execute("SELECT url, fp FROM pages")}
             analyses = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT key, data FROM analyses")}
             digests = {_text(k): (str(h), str(d)) for k, h, d in db.execute("SELECT rel, hash, digest FROM digests")}
+            related = _load_related(db, meta.get("related", ""))
         finally:
             db.close()
     except (sqlite3.Error, ValueError, TypeError, UnicodeDecodeError, OSError):
         return None
     if not all(isinstance(d, CachedDoc) for d in docs.values()) or not all(isinstance(a, Analysis) for a in analyses.values()):
         return None
-    return BuildState(key, docs, pages, {"search": analyses, "digests": digests})
+    return BuildState(key, docs, pages, {"search": analyses, "digests": digests, "related": related})
+
+
+def _load_related(db: sqlite3.Connection, signature: str) -> RelatedLists | None:
+    """The related lists, plain JSON arrays of strings; None when any row is not one."""
+    urls: dict[str, tuple[str, ...]] = {}
+    for key, text in db.execute("SELECT rel, urls FROM related"):
+        found = json.loads(text)
+        if not isinstance(found, list) or not all(isinstance(u, str) for u in found):
+            return None
+        urls[_text(key)] = tuple(found)
+    return RelatedLists(signature, urls)
 
 
 def unsettle(folder: Path) -> None:
@@ -158,6 +173,7 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
             db.execute("DELETE FROM pages")
             db.execute("DELETE FROM analyses")
             db.execute("DELETE FROM digests")
+            db.execute("DELETE FROM related")
         db.executemany("DELETE FROM docs WHERE rel = ?", [(_key(r),) for r in old_docs if r not in state.docs])
         db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
                        [_doc_row(r, d) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)])
@@ -172,8 +188,14 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
         db.executemany("DELETE FROM digests WHERE rel = ?", [(_key(r),) for r in old_digests if r not in new_digests])
         db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
                        [(_key(r), h, d) for r, (h, d) in new_digests.items() if old_digests.get(r) != (h, d)])
+        old_related = previous.extra.get("related") if previous else None
+        new_related = state.extra.get("related") or RelatedLists()
+        before = old_related.urls if isinstance(old_related, RelatedLists) else {}
+        db.executemany("DELETE FROM related WHERE rel = ?", [(_key(r),) for r in before if r not in new_related.urls])
+        db.executemany("INSERT OR REPLACE INTO related VALUES (?, ?)",
+                       [(_key(r), json.dumps(u)) for r, u in new_related.urls.items() if before.get(r) != u])
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                       [("format", str(_FORMAT)), ("key", state.key), ("settled", "1")])
+                       [("format", str(_FORMAT)), ("key", state.key), ("settled", "1"), ("related", new_related.signature)])
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:

@@ -17,7 +17,8 @@ from sitegen.fingerprint import DocumentDigests, Fingerprinter
 from sitegen.fragments import Fragments
 from sitegen.parallel import run_chunks, split
 from sitegen.progress import stage
-from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index
+from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term
+from sitegen.related import RelatedLists, related_by_document
 from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
@@ -117,6 +118,7 @@ class RenderedPages:
     index_seconds: float = 0.0
     document_digests: DocumentDigests = field(default_factory=dict)  # for the next build's fingerprints
     hashed_documents: int = 0  # documents whose digest was worked out afresh, not kept from the last build
+    related: RelatedLists = field(default_factory=RelatedLists)  # for the next build (related.py)
 
     @property
     def rendered(self) -> int:
@@ -127,15 +129,21 @@ class RenderedPages:
 DOCUMENT_PLAIN = frozenset({"terms", "summary", "breadcrumbs", "updated", "neighbours", "sources"})
 
 
-def page_specs(site: Site) -> list[PageSpec]:
-    """Every page of the site with its template context; cheap: nothing is rendered here."""
+def page_specs(site: Site, related_before: RelatedLists | None = None) -> list[PageSpec]:
+    """Every page of the site with its template context; cheap: nothing is rendered here.
+
+    `related_before`: the last build's related lists (related.py), reused when still valid.
+    """
+    return _page_specs(site, related_by_document(site.entries, related_before)[0])
+
+
+def _page_specs(site: Site, related_of: Mapping[str, tuple[Entry, ...]]) -> list[PageSpec]:
     specs: list[PageSpec] = []
 
     def page(url: str, template: str, plain: frozenset[str] = frozenset(), **context: Any) -> None:
         specs.append(PageSpec(url, template, context, plain))
 
     listed = [e for e in site.entries if e.section is None]
-    rel_index = related_index(site.entries)
     entries_by_doc: dict[str, list[Entry]] = {}
     for entry in site.entries:
         entries_by_doc.setdefault(entry.doc.source.rel, []).append(entry)
@@ -146,7 +154,7 @@ def page_specs(site: Site) -> list[PageSpec]:
     for doc in site.documents:
         rel = doc.source.rel
         own = entries_by_doc.get(rel, [])
-        related = related_entries(own[0], site.entries, rel_index) if own else ()
+        related = related_of.get(rel, ())
         terms = {t.name: [(v, links.get(id(t.term(v)))) for v in doc.values(t.name)] for t in site.taxonomies}
         page(site.urls[rel], "document.html", DOCUMENT_PLAIN, doc=doc, body=site.rendered[rel], related=related, terms=terms,
              summary=own[0].solution if own else "", breadcrumbs=_breadcrumbs(site, doc),
@@ -196,7 +204,8 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 exists: Callable[[str], bool] = lambda url: False,
                 previous_analyses: Mapping[str, Analysis] | None = None,
                 previous_digests: DocumentDigests | None = None,
-                progress: Callable[[str], None] = lambda message: None) -> RenderedPages:
+                progress: Callable[[str], None] = lambda message: None,
+                previous_related: RelatedLists | None = None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file."""
     env = make_environment(site)
     fingerprint = Fingerprinter(previous_digests, {rel: c.source_hash for rel, c in site.cache.items()})
@@ -205,7 +214,8 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     # (The number of workers shapes no page, so a build with another -j reuses them all.)
     settings = repr(replace(site.config, jobs=0))
     common = fingerprint(_templates_digest(site), settings, env.globals["nav"], solutions)
-    specs = page_specs(site)
+    related_of, related = related_by_document(site.entries, previous_related)
+    specs = _page_specs(site, related_of)
     # Fingerprints and pages in this one process. Worker processes each rendered the shared
     # fragments (entry items, frames) again and sent every page back through a pipe: on two
     # cores that cost some 20% more CPU for the pages, which are now a small part of a build.
@@ -258,7 +268,7 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         pages = [u for u in [*files, *reused] if u.endswith(".html") and u != "404.html"]
         files["sitemap.xml"] = sitemap(site.config.base_url, pages)
     return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds, fingerprint.documents,
-                         fingerprint.hashed_documents)
+                         fingerprint.hashed_documents, related)
 
 
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away

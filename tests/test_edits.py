@@ -206,3 +206,25 @@ def test_a_state_of_an_older_format_is_replaced_not_mixed(kb: Path, tmp_path: Pa
     again = build(make_config(kb, out))
     assert again.site.counts == {"reread": 0, "rerendered": 0}  # the new state was saved and is used
     assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_related_lists_are_reused_after_a_body_edit_and_made_again_after_a_tag_change(
+        kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import related
+
+    out = tmp_path / "out"
+    build(make_config(kb, out))
+    made: list[str] = []
+    real = related.related_entries
+    monkeypatch.setattr(related, "related_entries", lambda entry, *rest: made.append(entry.url) or real(entry, *rest))
+    (kb / "b.md").write_text((kb / "b.md").read_text() + "\nChecked again.\n")
+    build(make_config(kb, out))
+    assert made == []  # nothing related_entries reads changed
+    assert_same_as_clean(kb, out, tmp_path)
+    made.clear()
+    # Gamma now shares a tag with Alpha and Beta: every list is worked out again, and shows it.
+    (kb / "c.md").write_text((kb / "c.md").read_text().replace("tags: [redis]", "tags: [redis, postgres]"))
+    build(make_config(kb, out))
+    assert len(made) == 4
+    assert "Gamma" in page(out, "docs/b.html").link_texts()
+    assert_same_as_clean(kb, out, tmp_path)
