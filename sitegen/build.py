@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -310,7 +311,8 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
         site = gather(config, progress, previous, inputs)
     mark = time.perf_counter()
     out = config.output_dir
-    pages = render_site(site, previous.pages if previous else None, lambda url: (out / url).is_file(),
+    out_text = str(out)
+    pages = render_site(site, previous.pages if previous else None, lambda url: os.path.isfile(f"{out_text}/{url}"),
                         previous.extra.get("search", {}) if previous else None,
                         previous.extra.get("digests", {}) if previous else None, progress,
                         previous.extra.get("related") if previous else None)
