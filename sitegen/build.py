@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 from sitegen import stamp
-from sitegen.cache import BuildState, CachedDoc, load_state, save_state, settings_key, state_folder, unsettle
+from sitegen.cache import BuildState, CachedDoc, Kept, load_state, save_state, settings_key, state_folder, unsettle
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import discover
@@ -242,24 +242,26 @@ class BuildResult:
     seconds: float
     rebuilt: str = ""  # one line: what this build had to redo
     rendered_pages: tuple[str, ...] = ()  # the pages whose templates were rendered this time
+    kept: Kept | None = None  # the state this build saved, for a caller that builds again (serve)
 
 
 def build(config: SiteConfig, progress: Progress = _quiet, inputs: stamp.Inputs | None = None,
-          locked: bool = False) -> BuildResult:
+          locked: bool = False, kept: Kept | None = None) -> BuildResult:
     """Gather the whole site, then write it; raises OutputError before anything is written if unsafe.
 
     The output's lock is held from before the inputs are read until the state is saved (the caller
     may hold it already: `locked`), so two builds never interleave. A build state kept in the cache
     folder lets a repeated build redo only what changed; the result is byte-identical to a clean
-    build of the same input.
+    build of the same input. `kept`: the state the caller's last build saved (BuildResult.kept),
+    used instead of loading the file while the file still holds it.
     """
     from sitegen.folders import OutputLock
 
     if locked:
-        return _build(config, progress, inputs)
+        return _build(config, progress, inputs, kept)
     check_output(config)
     with OutputLock(config.output_dir.resolve()):
-        return _build(config, progress, inputs)
+        return _build(config, progress, inputs, kept)
 
 
 def check_output(config: SiteConfig) -> None:
@@ -269,9 +271,9 @@ def check_output(config: SiteConfig) -> None:
     check_output_dir(config.output_dir, config.content_dir, state_folder(config) / RECORD)
 
 
-def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None) -> BuildResult:
+def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None, kept: Kept | None) -> BuildResult:
     try:
-        return _build_frozen(config, progress, inputs)
+        return _build_frozen(config, progress, inputs, kept)
     finally:
         gc.unfreeze()  # what `long_lived` set aside may be collected again once the build is over
 
@@ -294,7 +296,7 @@ def long_lived() -> Iterator[None]:
             gc.enable()
 
 
-def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None) -> BuildResult:
+def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None, kept: Kept | None) -> BuildResult:
     from sitegen.pages import render_site  # the writer side imports Jinja; `check` does not need it
     from sitegen.write import RECORD, write_output
 
@@ -306,7 +308,7 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     inputs = inputs or stamp.snapshot(config, stamp.load(folder))
     key = settings_key(config)
     with long_lived():
-        previous = load_state(folder, key)
+        previous = load_state(folder, key, kept)
     with long_lived():
         site = gather(config, progress, previous, inputs)
     mark = time.perf_counter()
@@ -329,7 +331,7 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     stamp.forget(folder)
     unsettle(folder)
     report = write_output(out, files, reused, folder / RECORD)
-    save_state(folder, state, previous)
+    saved = save_state(folder, state, previous)
     page_count = sum(1 for name in [*files, *pages.reused] if name.endswith(".html"))
     stamp.save(folder, out, stamp.stamp_key(config, key), inputs, [*files, *reused], site.problems, page_count)
     timings["write"] = time.perf_counter() - mark
@@ -339,4 +341,4 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
                f"{plural(report.written, 'file')} written, {report.removed} removed, "
                f"{plural(pages.hashed_documents, 'document')} digested")
     return BuildResult(site, out, page_count, report.written, report.unchanged + len(pages.reused), report.removed,
-                       time.perf_counter() - started, rebuilt, pages.rendered_pages)
+                       time.perf_counter() - started, rebuilt, pages.rendered_pages, saved)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,16 @@ def _connect(folder: Path) -> sqlite3.Connection:
     return db
 
 
-def load_state(folder: Path, key: str) -> BuildState | None:
+@dataclass(frozen=True)
+class Kept:
+    """A state a build saved, kept in memory by a long-running caller (`sitegen serve`) for the next
+    build: used instead of loading the file while the file still holds exactly it (`generation`)."""
+
+    generation: str
+    state: BuildState
+
+
+def load_state(folder: Path, key: str, kept: Kept | None = None) -> BuildState | None:
     """The last build's state, or None when there is none, it does not parse, a build that wrote
     after it did not finish, or it was made under other code or settings.
 
@@ -103,6 +113,8 @@ def load_state(folder: Path, key: str) -> BuildState | None:
             meta = dict(db.execute("SELECT name, value FROM meta"))
             if meta.get("format") != str(_FORMAT) or meta.get("key") != key or meta.get("settled") != "1":
                 return None
+            if kept is not None and kept.state.key == key and meta.get("generation") == kept.generation:
+                return kept.state  # nobody wrote since: what a load would give, without decoding it
             reader = _Reader(path)
             docs = {_text(k): _deferring(STATE_CODEC.loads(v), reader, k) for k, v in db.execute("SELECT rel, data FROM docs")}
             pages = {_text(k): str(v) for k, v in db.execute("SELECT url, fp FROM pages")}
@@ -147,11 +159,13 @@ def unsettle(folder: Path) -> None:
             (folder / STATE_DB).unlink(missing_ok=True)
 
 
-def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> None:
+def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> Kept:
     """Record `state`, writing only the rows that differ from `previous` (the state this build loaded).
 
     A one-document edit of a 10,000-document site so rewrites a handful of rows, not the whole state.
+    Returns it with the generation it was saved under, for a caller that keeps it (see `Kept`).
     """
+    generation = secrets.token_hex(8)
     if previous is None:
         # Nothing of it was usable (absent, damaged, another format or key): start from an empty
         # file, so a table of an older format never meets rows of this one.
@@ -195,7 +209,8 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
         db.executemany("INSERT OR REPLACE INTO related VALUES (?, ?)",
                        [(_key(r), json.dumps(u)) for r, u in new_related.urls.items() if before.get(r) != u])
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                       [("format", str(_FORMAT)), ("key", state.key), ("settled", "1"), ("related", new_related.signature)])
+                       [("format", str(_FORMAT)), ("key", state.key), ("settled", "1"), ("related", new_related.signature),
+                        ("generation", generation)])
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
@@ -203,6 +218,7 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
         raise
     finally:
         db.close()
+    return Kept(generation, state)
 
 
 _HEAVY_DOC = ("body",)  # Document fields kept in columns of their own

@@ -228,3 +228,30 @@ def test_related_lists_are_reused_after_a_body_edit_and_made_again_after_a_tag_c
     assert len(made) == 4
     assert "Gamma" in page(out, "docs/b.html").link_texts()
     assert_same_as_clean(kb, out, tmp_path)
+
+
+def test_a_state_kept_in_memory_is_used_only_while_the_file_still_holds_it(
+        kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sitegen serve` hands each build the state its last build saved, instead of loading it."""
+    from sitegen import cache
+
+    out = tmp_path / "out"
+    first = build(make_config(kb, out))
+    assert first.kept is not None
+    decoded: list[int] = []
+    real = cache._deferring
+    monkeypatch.setattr(cache, "_deferring", lambda *args: decoded.append(1) or real(*args))
+    (kb / "b.md").write_text((kb / "b.md").read_text() + "\nChecked again.\n")
+    second = build(make_config(kb, out), kept=first.kept)
+    assert decoded == [] and second.site.counts["reread"] == 1
+    assert_same_as_clean(kb, out, tmp_path)
+    # Another build (a `sitegen build` beside the preview) changes the file: the kept state is stale.
+    title = (kb / "c.md").read_text()
+    (kb / "c.md").write_text(title.replace("title: Gamma", "title: Gamma two"))
+    build(make_config(kb, out))
+    (kb / "c.md").write_text(title)
+    decoded.clear()
+    build(make_config(kb, out), kept=second.kept)
+    assert decoded  # loaded from the file, not taken from memory
+    assert "Gamma two" not in page(out, "component/cache.html").text
+    assert_same_as_clean(kb, out, tmp_path)
