@@ -272,6 +272,9 @@ def check_output(config: SiteConfig) -> None:
 
 
 def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None, kept: Kept | None) -> BuildResult:
+    # What the caller holds already (serve: the last build's site and state) is no concern of this
+    # build's collections: set aside, not walked again and again.
+    gc.freeze()
     try:
         return _build_frozen(config, progress, inputs, kept)
     finally:
