@@ -10,14 +10,15 @@ from html import escape
 
 import jinja2
 
-from sitegen import browse
+from sitegen import browse, home
+from sitegen.home import humanize, no_component_term
 from sitegen.site import Site
 from sitegen.keys import digest, files_digest
 from sitegen.fingerprint import DocumentDigests, Fingerprinter
 from sitegen.fragments import Fragments
 from sitegen.parallel import run_chunks, split
 from sitegen.progress import stage
-from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term
+from sitegen.group import Entry
 from sitegen.related import RelatedLists, related_by_document
 from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
@@ -81,12 +82,6 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return jinja2.FileSystemBytecodeCache()
     except (OSError, RuntimeError):
         return None
-
-
-def humanize(value: str) -> str:
-    """`import_error` -> `Import error`; other spellings are shown as written."""
-    text = str(value).replace("_", " ")
-    return text[:1].upper() + text[1:] if text.islower() else text
 
 
 def _navigation(site: Site) -> list[tuple[str, str]]:
@@ -160,7 +155,7 @@ def _page_specs(site: Site, related_of: Mapping[str, tuple[Entry, ...]]) -> list
              summary=own[0].solution if own else "", breadcrumbs=_breadcrumbs(site, doc),
              updated=browse.last_updated(site, doc), neighbours=neighbours.get(rel), sources=browse.source_links(site, doc))
     page(browse.DOCUMENTS_URL, "documents.html", folders=folders)
-    unfiled = _no_component_term(site)
+    unfiled = no_component_term(site)
 
     for taxonomy in site.taxonomies:
         page(taxonomy.url, "taxonomy.html", taxonomy=taxonomy, unfiled=unfiled if taxonomy.name == "component" else None)
@@ -185,8 +180,8 @@ def _page_specs(site: Site, related_of: Mapping[str, tuple[Entry, ...]]) -> list
         page(errors_url(label), "errors.html", rows=rows, component=label, components=components,
              fixes={r.url: fixes[r.url] for r in rows if r.url in fixes})
 
-    page("index.html", "home.html", stats=_stats(site, listed), recent=listed_recent(listed, site.config.recent_count),
-         matrix=site.matrix, charts=_charts(site, listed), cell_limit=MATRIX_CELL_LIMIT)
+    page("index.html", "home.html", stats=home.stats(site, listed), recent=listed_recent(listed, site.config.recent_count),
+         matrix=site.matrix, charts=home.charts(site, listed), cell_limit=MATRIX_CELL_LIMIT)
     page("search.html", "search.html")
     page("404.html", "404.html")
     return specs
@@ -315,68 +310,12 @@ def _breadcrumbs(site: Site, doc: Any) -> list[tuple[str, str]]:
     return crumbs
 
 
-def _no_component_term(site: Site) -> Term | None:
-    """Listed documents without a component, as a pseudo-term shown last on the component index."""
-    entries = browse.no_component(site)
-    return Term("component", "_none", "No component", browse.NO_COMPONENT_URL, entries) if entries else None
-
-
 def _error_components(site: Site) -> list[tuple[str, str]]:
     labels: dict[str, Counter[str]] = {}
     for row in site.error_rows:
         for value in row.component:
             labels.setdefault(slugify(value), Counter())[value] += 1
     return sorted(((slug, c.most_common(1)[0][0]) for slug, c in labels.items()), key=lambda sl: sl[0])
-
-
-def _stats(site: Site, listed: list[Entry]) -> dict[str, int]:
-    kinds = Counter(d.kind for d in site.documents)
-    components = site.taxonomy("component")
-    tags = site.taxonomy("tags")
-    return {
-        "solutions": len(listed),
-        "problems": len([e for e in site.entries]),
-        "errors": len(site.error_rows),
-        "components": len(components.terms) if components else 0,
-        "tags": len(tags.terms) if tags else 0,
-        "pages": kinds.get("index", 0) + kinds.get("page", 0),
-        "templates": kinds.get("template", 0),
-    }
-
-
-def _charts(site: Site, listed: list[Entry]) -> dict[str, Any]:
-    """Numbers for the home page's bar charts: documents by component, type, severity and month."""
-
-    def bars(taxonomy: Taxonomy | None, limit: int = 12) -> list[tuple[str, str, int]]:
-        if taxonomy is None:
-            return []
-        terms = list(taxonomy.terms)
-        if taxonomy.name == "severity":
-            terms.sort(key=lambda t: SEVERITY_ORDER.get(t.slug, 9))
-        return [(humanize(t.label), t.url, len(t.entries)) for t in terms[:limit]]
-
-    months = Counter(e.doc.date.strftime("%Y-%m") for e in listed if e.doc.date)
-    unfiled = _no_component_term(site) if site.taxonomy("component") else None
-    return {
-        "component": bars(site.taxonomy("component")) + ([("No component", unfiled.url, len(unfiled.entries))] if unfiled else []),
-        "problem_type": bars(site.taxonomy("problem_type")),
-        "severity": bars(site.taxonomy("severity")),
-        "months": _every_month(months)[-24:],
-    }
-
-
-def _every_month(counts: Counter[str]) -> list[tuple[str, int]]:
-    """Counts per `YYYY-MM` from the first month to the last, quiet months as 0, so the time axis is even."""
-    if not counts:
-        return []
-    first, last = min(counts), max(counts)
-    year, month = int(first[:4]), int(first[5:])
-    out = []
-    while f"{year:04d}-{month:02d}" <= last:
-        key = f"{year:04d}-{month:02d}"
-        out.append((key, counts.get(key, 0)))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
 
 
 def search_entries(site: Site) -> list[SearchEntry]:
