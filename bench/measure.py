@@ -54,6 +54,32 @@ print("BENCH-JSON " + json.dumps(out), flush=True)
 """
 
 
+# Runs in a fresh interpreter: one-document edits built in-process, as `sitegen serve` rebuilds
+# (imports done, the process warm); the first build, which checks what the CLI left, is not timed.
+WARM_EDITS_SCRIPT = """
+import json, statistics, sys, time
+from pathlib import Path
+from bench.generate import edit_document
+from sitegen.build import build
+from sitegen.config import load_config
+content, output, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+docs = sys.argv[4:]
+config, problems = load_config(None, {"content_dir": content, "output_dir": output})
+kept = build(config).kept  # serve hands each build the state the last one saved
+seconds, cpu, index = [], [], []
+for n in range(count):
+    edit_document(content / docs[(n * 89 + 7) % len(docs)], 100 + n)
+    wall, used = time.perf_counter(), time.process_time()
+    result = build(config, kept=kept)
+    kept = result.kept
+    seconds.append(time.perf_counter() - wall)
+    cpu.append(time.process_time() - used)
+    index.append(result.site.timings.get("index", 0.0))
+print("BENCH-JSON " + json.dumps({"count": count, "median_seconds": statistics.median(seconds),
+      "median_cpu_seconds": statistics.median(cpu), "median_index_seconds": statistics.median(index), "seconds": seconds}), flush=True)
+"""
+
+
 @dataclass(frozen=True)
 class Run:
     """One measured subprocess."""
@@ -188,6 +214,15 @@ def stage_timings(content: Path, output: Path, work: Path) -> dict[str, Any]:
     return result
 
 
+def warm_edits(content: Path, output: Path, work: Path, docs: Sequence[str], count: int) -> dict[str, Any]:
+    """Median wall and CPU seconds of `count` one-document edits built in one warm process, and of
+    the search-index stage within them (issue 17 splits the edit's cost between index and the rest)."""
+    run = checked(run_measured([sys.executable, "-c", WARM_EDITS_SCRIPT, str(content), str(output), str(count), *docs], work),
+                  "warm edits")
+    line = next(line for line in run.output.splitlines() if line.startswith(JSON_MARK))
+    return json.loads(line[len(JSON_MARK):])
+
+
 def _summary(run: Run) -> dict[str, Any]:
     return {key: value for key, value in asdict(run).items() if key != "output"}
 
@@ -223,6 +258,9 @@ def measure_builds(content: Path, output: Path, work: Path, docs: Sequence[str],
         for n in range(count):
             edit_document(content / docs[(n * 97 + 13) % len(docs)], n)
             edit_runs.append(checked(run_measured(sitegen_cmd(content, output), work), f"edit {n}"))
+        if count:
+            say(f"  {count} one-document edits in-process, as sitegen serve rebuilds ...")
+            result["edit_warm"] = warm_edits(content, output, work, docs, count)
         result["no_change_rebuild"] = _summary(again)
         result["edit"] = {
             "count": count,

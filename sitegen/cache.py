@@ -7,28 +7,29 @@ and an edit that keeps the mtime is still seen.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import hashlib
+import functools
+import json
 import os
+import secrets
 import sqlite3
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
-import sitegen
+from sitegen import lazy
 from sitegen.config import CACHE_NAME, SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import Document, ProblemSection, QuickReferenceRow, SourceFile
 from sitegen.folders import state_folder_for
 from sitegen.jsoncodec import Codec
-from sitegen.render import RENDERER, Heading, RenderedDoc
+from sitegen.keys import STATE_FORMAT as _FORMAT
+from sitegen.keys import code_key, digest, files_digest, settings_key, state_key  # noqa: F401 - the names callers know
+from sitegen.related import RelatedLists
+from sitegen.render import Heading, RenderedDoc
 from sitegen.search import Analysis, FieldTerms
 
 CACHE_DIR = CACHE_NAME  # the default cache folder, beside the config file (or beside the output folder)
 STATE_DB = "state.sqlite"
-_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -55,41 +56,6 @@ STATE_CODEC = Codec([CachedDoc, Document, SourceFile, ProblemSection, QuickRefer
                      Heading, Analysis, FieldTerms])
 
 
-def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def files_digest(paths: Iterable[Path], root: Path | None = None) -> str:
-    """One hash over the names and bytes of some files."""
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(paths):
-        name = path.relative_to(root).as_posix() if root else path.name
-        h.update(name.encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            h.update(path.read_bytes())
-        except OSError:
-            h.update(b"<unreadable>")
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_key() -> str:
-    """sitegen's own modules: upgrading or editing sitegen invalidates every cached result."""
-    package = Path(sitegen.__file__).resolve().parent
-    return files_digest(package.glob("*.py"), package)
-
-
-def state_key(*parts: object) -> str:
-    # Python's version too: its Unicode tables decide what the tokenizer and slugs make of text.
-    return digest(repr((_FORMAT, sitegen.__version__, sys.version, code_key(), *parts)).encode("utf-8"))
-
-
-def settings_key(config: SiteConfig) -> str:
-    """Everything that changes what reading and rendering make of the same bytes."""
-    return state_key(config.content_dir, dict(config.vocabularies), config.kinds, config.raw_html,
-                     config.max_file_bytes, config.taxonomies, RENDERER)
-
-
 def state_folder(config: SiteConfig) -> Path:
     """Where the build state of this output folder lives: in the cache folder, never in the site.
 
@@ -113,15 +79,26 @@ def _connect(folder: Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript("""
         CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS docs (rel BLOB PRIMARY KEY, data TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS docs (rel BLOB PRIMARY KEY, data TEXT NOT NULL, body TEXT NOT NULL,
+                                         html TEXT, text TEXT);
         CREATE TABLE IF NOT EXISTS pages (url BLOB PRIMARY KEY, fp TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS analyses (key BLOB PRIMARY KEY, data TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS digests (rel BLOB PRIMARY KEY, hash TEXT NOT NULL, digest TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS related (rel BLOB PRIMARY KEY, urls TEXT NOT NULL);
     """)
     return db
 
 
-def load_state(folder: Path, key: str) -> BuildState | None:
+@dataclass(frozen=True)
+class Kept:
+    """A state a build saved, kept in memory by a long-running caller (`sitegen serve`) for the next
+    build: used instead of loading the file while the file still holds exactly it (`generation`)."""
+
+    generation: str
+    state: BuildState
+
+
+def load_state(folder: Path, key: str, kept: Kept | None = None) -> BuildState | None:
     """The last build's state, or None when there is none, it does not parse, a build that wrote
     after it did not finish, or it was made under other code or settings.
 
@@ -136,17 +113,32 @@ def load_state(folder: Path, key: str) -> BuildState | None:
             meta = dict(db.execute("SELECT name, value FROM meta"))
             if meta.get("format") != str(_FORMAT) or meta.get("key") != key or meta.get("settled") != "1":
                 return None
-            docs = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT rel, data FROM docs")}
+            if kept is not None and kept.state.key == key and meta.get("generation") == kept.generation:
+                return kept.state  # nobody wrote since: what a load would give, without decoding it
+            reader = _Reader(path)
+            docs = {_text(k): _deferring(STATE_CODEC.loads(v), reader, k) for k, v in db.execute("SELECT rel, data FROM docs")}
             pages = {_text(k): str(v) for k, v in db.execute("SELECT url, fp FROM pages")}
             analyses = {_text(k): STATE_CODEC.loads(v) for k, v in db.execute("SELECT key, data FROM analyses")}
             digests = {_text(k): (str(h), str(d)) for k, h, d in db.execute("SELECT rel, hash, digest FROM digests")}
+            related = _load_related(db, meta.get("related", ""))
         finally:
             db.close()
     except (sqlite3.Error, ValueError, TypeError, UnicodeDecodeError, OSError):
         return None
     if not all(isinstance(d, CachedDoc) for d in docs.values()) or not all(isinstance(a, Analysis) for a in analyses.values()):
         return None
-    return BuildState(key, docs, pages, {"search": analyses, "digests": digests})
+    return BuildState(key, docs, pages, {"search": analyses, "digests": digests, "related": related})
+
+
+def _load_related(db: sqlite3.Connection, signature: str) -> RelatedLists | None:
+    """The related lists, plain JSON arrays of strings; None when any row is not one."""
+    urls: dict[str, tuple[str, ...]] = {}
+    for key, text in db.execute("SELECT rel, urls FROM related"):
+        found = json.loads(text)
+        if not isinstance(found, list) or not all(isinstance(u, str) for u in found):
+            return None
+        urls[_text(key)] = tuple(found)
+    return RelatedLists(signature, urls)
 
 
 def unsettle(folder: Path) -> None:
@@ -167,11 +159,18 @@ def unsettle(folder: Path) -> None:
             (folder / STATE_DB).unlink(missing_ok=True)
 
 
-def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> None:
+def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> Kept:
     """Record `state`, writing only the rows that differ from `previous` (the state this build loaded).
 
     A one-document edit of a 10,000-document site so rewrites a handful of rows, not the whole state.
+    Returns it with the generation it was saved under, for a caller that keeps it (see `Kept`).
     """
+    generation = secrets.token_hex(8)
+    if previous is None:
+        # Nothing of it was usable (absent, damaged, another format or key): start from an empty
+        # file, so a table of an older format never meets rows of this one.
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            (folder / (STATE_DB + suffix)).unlink(missing_ok=True)
     try:
         db = _connect(folder)
     except sqlite3.DatabaseError:  # not a database (damaged, or planted): start afresh
@@ -188,9 +187,10 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
             db.execute("DELETE FROM pages")
             db.execute("DELETE FROM analyses")
             db.execute("DELETE FROM digests")
+            db.execute("DELETE FROM related")
         db.executemany("DELETE FROM docs WHERE rel = ?", [(_key(r),) for r in old_docs if r not in state.docs])
-        db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?)",
-                       [(_key(r), STATE_CODEC.dumps(d)) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)])
+        db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
+                       [_doc_row(r, d) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)])
         db.executemany("DELETE FROM pages WHERE url = ?", [(_key(u),) for u in old_pages if u not in state.pages])
         db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
                        [(_key(u), fp) for u, fp in state.pages.items() if old_pages.get(u) != fp])
@@ -202,8 +202,15 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
         db.executemany("DELETE FROM digests WHERE rel = ?", [(_key(r),) for r in old_digests if r not in new_digests])
         db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
                        [(_key(r), h, d) for r, (h, d) in new_digests.items() if old_digests.get(r) != (h, d)])
+        old_related = previous.extra.get("related") if previous else None
+        new_related = state.extra.get("related") or RelatedLists()
+        before = old_related.urls if isinstance(old_related, RelatedLists) else {}
+        db.executemany("DELETE FROM related WHERE rel = ?", [(_key(r),) for r in before if r not in new_related.urls])
+        db.executemany("INSERT OR REPLACE INTO related VALUES (?, ?)",
+                       [(_key(r), json.dumps(u)) for r, u in new_related.urls.items() if before.get(r) != u])
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                       [("format", str(_FORMAT)), ("key", state.key), ("settled", "1")])
+                       [("format", str(_FORMAT)), ("key", state.key), ("settled", "1"), ("related", new_related.signature),
+                        ("generation", generation)])
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
@@ -211,6 +218,87 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
         raise
     finally:
         db.close()
+    return Kept(generation, state)
+
+
+_HEAVY_DOC = ("body",)  # Document fields kept in columns of their own
+_HEAVY_RENDERED = ("html", "text")  # RenderedDoc fields kept in columns of their own
+
+
+def _doc_row(rel: str, cached: CachedDoc) -> tuple[bytes, str, str, str | None, str | None]:
+    """A docs row: the cached document less its body and rendered HTML and text, then those three."""
+    doc, rendered = cached.document, cached.rendered
+    lazy.complete(doc)
+    light_doc = _without(doc, _HEAVY_DOC)
+    light_rendered = None
+    if rendered is not None:
+        lazy.complete(rendered)
+        light_rendered = _without(rendered, _HEAVY_RENDERED)
+    light = CachedDoc(cached.source_hash, light_doc, cached.problems, cached.page_url, light_rendered)
+    return (_key(rel), STATE_CODEC.dumps(light), doc.body,
+            rendered.html if rendered is not None else None, rendered.text if rendered is not None else None)
+
+
+def _without(obj: Any, names: tuple[str, ...]) -> Any:
+    """A copy of a frozen dataclass whose `names` are empty strings (the codec saves what it is given)."""
+    copy = object.__new__(type(obj))
+    copy.__dict__.update(obj.__dict__)
+    copy.__dict__.update(dict.fromkeys(names, ""))
+    return copy
+
+
+class _Reader:
+    """Fetches deferred columns of the docs table: row by row for the few pages an edit renders,
+    then, once many are asked for (the search index reads every text), all rows in one query."""
+
+    BULK_AFTER = 32
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+        self._asked: dict[str, int] = {}
+        self._bulk: dict[str, dict[bytes, Any]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:  # sent to a worker: it opens its own connection
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"])  # type: ignore[misc]
+
+    def fetch(self, key: bytes, columns: tuple[str, ...]) -> dict[str, Any]:
+        for column in columns:
+            self._asked[column] = self._asked.get(column, 0) + 1
+            if self._asked[column] > self.BULK_AFTER and column not in self._bulk:
+                self._bulk[column] = dict(self._query(f"SELECT rel, {column} FROM docs"))
+        if all(key in self._bulk.get(c, ()) for c in columns):
+            return {c: self._bulk[c][key] for c in columns}
+        row = self._query(f"SELECT {', '.join(columns)} FROM docs WHERE rel = ?", (key,))
+        if not row:
+            raise LookupError(f"the build state in {self.path.parent} changed while this build used it; build again")
+        return dict(zip(columns, row[0]))
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        if self._db is None or self._pid != os.getpid():  # a forked worker never shares its parent's connection
+            self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+            self._pid = os.getpid()
+        return self._db.execute(sql, args).fetchall()
+
+
+def _deferring(cached: Any, reader: _Reader, key: bytes) -> Any:
+    """A loaded docs row: its document's body and its render's HTML and text left to fetch on demand."""
+    if not isinstance(cached, CachedDoc) or not isinstance(cached.document, Document):
+        return cached  # refused by the caller
+    _defer(cached.document, _HEAVY_DOC, reader, key)
+    if isinstance(cached.rendered, RenderedDoc):
+        _defer(cached.rendered, _HEAVY_RENDERED, reader, key)
+    return cached
+
+
+def _defer(obj: Any, names: tuple[str, ...], reader: _Reader, key: bytes) -> None:
+    for name in names:
+        obj.__dict__.pop(name, None)
+    obj.__dict__[lazy.DEFERRED] = lazy.Deferred(functools.partial(reader.fetch, key), names)
 
 
 def _same_doc(old: CachedDoc | None, new: CachedDoc) -> bool:

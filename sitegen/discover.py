@@ -57,6 +57,12 @@ def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
         for name in [d for d in dirnames if not _is_utf8(d)]:
             dirnames.remove(name)
             problems.append(_bad_name(f"{rel_dir}/{name}" if rel_dir != "." else name, "folder"))
+        # The folder's entries know (from the listing itself, on most file systems) whether each is
+        # a link or a file: two system calls fewer per document, ten thousand times at 10k.
+        try:
+            entries = {entry.name: entry for entry in os.scandir(current)}
+        except OSError:
+            entries = {}
         for name in sorted(filenames):
             if name.startswith((".", "~")) or name.endswith(("~", ".swp", ".tmp")):
                 continue
@@ -68,7 +74,8 @@ def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
             if not _is_utf8(name):
                 problems.append(_bad_name(rel, "file"))
                 continue
-            if path.is_symlink():
+            entry = entries.get(name)
+            if entry is None or entry.is_symlink():
                 try:
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError):  # dangling, or links in a circle (RuntimeError before Python 3.13)
@@ -79,7 +86,7 @@ def discover(content_dir: Path, output_dir: Path | None = None) -> Discovered:
                     problems.append(Problem(rel, None, None, "symlink", "file link points outside the content folder; skipped",
                                             "copy the file into the content folder"))
                     continue
-            if not path.is_file():
+            if not (entry.is_file() if entry is not None else path.is_file()):
                 continue
             source = SourceFile(path, rel)
             (documents if lower.endswith(MARKDOWN_SUFFIXES) else assets).append(source)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping, NoReturn
 
+from sitegen import lazy
+
 Kind = Literal["solution", "template", "index", "page"]
 
 # Fields whose values are lists of vocabulary words; a scalar in the source becomes a 1-tuple.
@@ -84,6 +86,8 @@ class QuickReferenceRow:
 @dataclass(frozen=True)
 class Document:
     """A troubleshooting document after reading and normalising, before rendering."""
+
+    __getattr__ = lazy.missing  # a Document loaded from the build state fetches its body on first use
 
     source: SourceFile
     title: str

@@ -5,19 +5,21 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 from html import escape
 
 import jinja2
 
-from sitegen import browse
+from sitegen import browse, home
+from sitegen.home import humanize, no_component_term
 from sitegen.site import Site
-from sitegen.cache import digest, files_digest
+from sitegen.keys import digest, files_digest
 from sitegen.fingerprint import DocumentDigests, Fingerprinter
 from sitegen.fragments import Fragments
 from sitegen.parallel import run_chunks, split
 from sitegen.progress import stage
-from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index
+from sitegen.group import Entry
+from sitegen.related import RelatedLists, related_by_document
 from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
@@ -86,12 +88,6 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return None
 
 
-def humanize(value: str) -> str:
-    """`import_error` -> `Import error`; other spellings are shown as written."""
-    text = str(value).replace("_", " ")
-    return text[:1].upper() + text[1:] if text.islower() else text
-
-
 def _navigation(site: Site) -> list[tuple[str, str]]:
     nav = [("All documents", browse.DOCUMENTS_URL)]
     nav += [(t.plural, t.url) for t in site.taxonomies if t.name in ("component", "problem_type", "tags")]
@@ -106,6 +102,9 @@ class PageSpec:
     url: str
     template: str
     context: Mapping[str, Any]
+    # Context names whose values are built of strings, numbers, dates and None, in tuples, lists
+    # and dicts only: fingerprinted by their repr, without looking inside (Fingerprinter.page).
+    plain: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -118,36 +117,49 @@ class RenderedPages:
     index_seconds: float = 0.0
     document_digests: DocumentDigests = field(default_factory=dict)  # for the next build's fingerprints
     hashed_documents: int = 0  # documents whose digest was worked out afresh, not kept from the last build
+    related: RelatedLists = field(default_factory=RelatedLists)  # for the next build (related.py)
 
     @property
     def rendered(self) -> int:
         return len(self.rendered_pages)
 
 
-def page_specs(site: Site) -> list[PageSpec]:
-    """Every page of the site with its template context; cheap: nothing is rendered here."""
+# What a document's page gets besides its document, body and related entries (see PageSpec.plain).
+DOCUMENT_PLAIN = frozenset({"terms", "summary", "breadcrumbs", "updated", "neighbours", "sources"})
+
+
+def page_specs(site: Site, related_before: RelatedLists | None = None) -> list[PageSpec]:
+    """Every page of the site with its template context; cheap: nothing is rendered here.
+
+    `related_before`: the last build's related lists (related.py), reused when still valid.
+    """
+    return _page_specs(site, related_by_document(site.entries, related_before)[0])
+
+
+def _page_specs(site: Site, related_of: Mapping[str, tuple[Entry, ...]]) -> list[PageSpec]:
     specs: list[PageSpec] = []
 
-    def page(url: str, template: str, **context: Any) -> None:
-        specs.append(PageSpec(url, template, context))
+    def page(url: str, template: str, plain: frozenset[str] = frozenset(), **context: Any) -> None:
+        specs.append(PageSpec(url, template, context, plain))
 
     listed = [e for e in site.entries if e.section is None]
-    rel_index = related_index(site.entries)
     entries_by_doc: dict[str, list[Entry]] = {}
     for entry in site.entries:
         entries_by_doc.setdefault(entry.doc.source.rel, []).append(entry)
     folders = browse.folders(site)
     neighbours = browse.neighbours(site, folders)
+    # One link per term, keyed by identity (hashing a Term would hash every entry it lists).
+    links = {id(term): TermLink(term.slug, term.url) for t in site.taxonomies for term in t.terms}
     for doc in site.documents:
         rel = doc.source.rel
         own = entries_by_doc.get(rel, [])
-        related = related_entries(own[0], site.entries, rel_index) if own else ()
-        terms = {t.name: [(v, t.term(v)) for v in doc.values(t.name)] for t in site.taxonomies}
-        page(site.urls[rel], "document.html", doc=doc, body=site.rendered[rel], related=related, terms=terms,
+        related = related_of.get(rel, ())
+        terms = {t.name: [(v, links.get(id(t.term(v)))) for v in doc.values(t.name)] for t in site.taxonomies}
+        page(site.urls[rel], "document.html", DOCUMENT_PLAIN, doc=doc, body=site.rendered[rel], related=related, terms=terms,
              summary=own[0].solution if own else "", breadcrumbs=_breadcrumbs(site, doc),
              updated=browse.last_updated(site, doc), neighbours=neighbours.get(rel), sources=browse.source_links(site, doc))
     page(browse.DOCUMENTS_URL, "documents.html", folders=folders)
-    unfiled = _no_component_term(site)
+    unfiled = no_component_term(site)
 
     for taxonomy in site.taxonomies:
         page(taxonomy.url, "taxonomy.html", taxonomy=taxonomy, unfiled=unfiled if taxonomy.name == "component" else None)
@@ -172,18 +184,27 @@ def page_specs(site: Site) -> list[PageSpec]:
         page(errors_url(label), "errors.html", rows=rows, component=label, components=components,
              fixes={r.url: fixes[r.url] for r in rows if r.url in fixes})
 
-    page("index.html", "home.html", stats=_stats(site, listed), recent=listed_recent(listed, site.config.recent_count),
-         matrix=site.matrix, charts=_charts(site, listed), cell_limit=MATRIX_CELL_LIMIT)
+    page("index.html", "home.html", stats=home.stats(site, listed), recent=listed_recent(listed, site.config.recent_count),
+         matrix=site.matrix, charts=home.charts(site, listed), cell_limit=MATRIX_CELL_LIMIT)
     page("search.html", "search.html")
     page("404.html", "404.html")
     return specs
+
+
+class TermLink(NamedTuple):
+    """What a document's page shows of one of its terms: not the term's other documents, so that
+    editing one of those does not change this page's fingerprint."""
+
+    slug: str
+    url: str
 
 
 def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 exists: Callable[[str], bool] = lambda url: False,
                 previous_analyses: Mapping[str, Analysis] | None = None,
                 previous_digests: DocumentDigests | None = None,
-                progress: Callable[[str], None] = lambda message: None) -> RenderedPages:
+                progress: Callable[[str], None] = lambda message: None,
+                previous_related: RelatedLists | None = None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file."""
     env = make_environment(site)
     fingerprint = Fingerprinter(previous_digests, {rel: c.source_hash for rel, c in site.cache.items()})
@@ -192,11 +213,12 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     # (The number of workers shapes no page, so a build with another -j reuses them all.)
     settings = repr(replace(site.config, jobs=0))
     common = fingerprint(_templates_digest(site), settings, env.globals["nav"], solutions)
-    specs = page_specs(site)
+    related_of, related = related_by_document(site.entries, previous_related)
+    specs = _page_specs(site, related_of)
     # Fingerprints and pages in this one process. Worker processes each rendered the shared
     # fragments (entry items, frames) again and sent every page back through a pipe: on two
     # cores that cost some 20% more CPU for the pages, which are now a small part of a build.
-    fingerprints = {spec.url: fingerprint(common, spec.template, spec.context) for spec in specs}
+    fingerprints = {spec.url: fingerprint.page(common, spec.template, spec.context, spec.plain) for spec in specs}
     files: dict[str, bytes] = {}
     bar = stage(progress, "writing", len(specs), "page")
     for spec in specs:
@@ -229,13 +251,24 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         except (OSError, UnsafeSvg):
             continue
     files[".nojekyll"] = b""
-    files[browse.KB_JSON] = browse.kb_json(site)
+    # kb.json and the feed show each document's fields, page and dates: unchanged, they are not
+    # encoded again (a tenth of a one-document edit at 10,000 documents).
+    shown = [(fingerprint(doc), site.urls[doc.source.rel], browse.shown_date(site, doc), browse.last_updated(site, doc))
+             for doc in site.documents]
+    made = {browse.KB_JSON: lambda: browse.kb_json(site)}
     if site.config.base_url:
-        files[browse.FEED_URL] = browse.atom_feed(site)
+        made[browse.FEED_URL] = lambda: browse.atom_feed(site)
+    for url, make in made.items():
+        fingerprints[url] = fingerprint(common, url, shown)
+        if previous is not None and previous.get(url) == fingerprints[url] and exists(url):
+            reused.append(url)
+        else:
+            files[url] = make()
+    if site.config.base_url:
         pages = [u for u in [*files, *reused] if u.endswith(".html") and u != "404.html"]
         files["sitemap.xml"] = sitemap(site.config.base_url, pages)
     return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds, fingerprint.documents,
-                         fingerprint.hashed_documents)
+                         fingerprint.hashed_documents, related)
 
 
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
@@ -282,68 +315,12 @@ def _breadcrumbs(site: Site, doc: Any) -> list[tuple[str, str]]:
     return crumbs
 
 
-def _no_component_term(site: Site) -> Term | None:
-    """Listed documents without a component, as a pseudo-term shown last on the component index."""
-    entries = browse.no_component(site)
-    return Term("component", "_none", "No component", browse.NO_COMPONENT_URL, entries) if entries else None
-
-
 def _error_components(site: Site) -> list[tuple[str, str]]:
     labels: dict[str, Counter[str]] = {}
     for row in site.error_rows:
         for value in row.component:
             labels.setdefault(slugify(value), Counter())[value] += 1
     return sorted(((slug, c.most_common(1)[0][0]) for slug, c in labels.items()), key=lambda sl: sl[0])
-
-
-def _stats(site: Site, listed: list[Entry]) -> dict[str, int]:
-    kinds = Counter(d.kind for d in site.documents)
-    components = site.taxonomy("component")
-    tags = site.taxonomy("tags")
-    return {
-        "solutions": len(listed),
-        "problems": len([e for e in site.entries]),
-        "errors": len(site.error_rows),
-        "components": len(components.terms) if components else 0,
-        "tags": len(tags.terms) if tags else 0,
-        "pages": kinds.get("index", 0) + kinds.get("page", 0),
-        "templates": kinds.get("template", 0),
-    }
-
-
-def _charts(site: Site, listed: list[Entry]) -> dict[str, Any]:
-    """Numbers for the home page's bar charts: documents by component, type, severity and month."""
-
-    def bars(taxonomy: Taxonomy | None, limit: int = 12) -> list[tuple[str, str, int]]:
-        if taxonomy is None:
-            return []
-        terms = list(taxonomy.terms)
-        if taxonomy.name == "severity":
-            terms.sort(key=lambda t: SEVERITY_ORDER.get(t.slug, 9))
-        return [(humanize(t.label), t.url, len(t.entries)) for t in terms[:limit]]
-
-    months = Counter(e.doc.date.strftime("%Y-%m") for e in listed if e.doc.date)
-    unfiled = _no_component_term(site) if site.taxonomy("component") else None
-    return {
-        "component": bars(site.taxonomy("component")) + ([("No component", unfiled.url, len(unfiled.entries))] if unfiled else []),
-        "problem_type": bars(site.taxonomy("problem_type")),
-        "severity": bars(site.taxonomy("severity")),
-        "months": _every_month(months)[-24:],
-    }
-
-
-def _every_month(counts: Counter[str]) -> list[tuple[str, int]]:
-    """Counts per `YYYY-MM` from the first month to the last, quiet months as 0, so the time axis is even."""
-    if not counts:
-        return []
-    first, last = min(counts), max(counts)
-    year, month = int(first[:4]), int(first[5:])
-    out = []
-    while f"{year:04d}-{month:02d}" <= last:
-        key = f"{year:04d}-{month:02d}"
-        out.append((key, counts.get(key, 0)))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
 
 
 def search_entries(site: Site) -> list[SearchEntry]:

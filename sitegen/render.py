@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import html as htmllib
 import posixpath
 import re
@@ -30,6 +31,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from sitegen import lazy
 from sitegen.diagnostics import Problem
 from sitegen.document import Document
 from sitegen.parse import Parsed, headings, inline_text, parse, parser, walk_inline
@@ -64,6 +66,8 @@ class Heading:
 
 @dataclass(frozen=True)
 class RenderedDoc:
+    __getattr__ = lazy.missing  # loaded from the build state: the HTML and text are fetched on first use
+
     html: str
     toc: tuple[Heading, ...]
     text: str  # plain text of the body, for search and snippets
@@ -74,6 +78,12 @@ class RenderedDoc:
     # Links into other pages with a fragment: (target page url, fragment, file line), checked once all are rendered.
     fragment_links: tuple[tuple[str, str, int], ...] = ()
     has_diagram: bool = False  # a mermaid block: the page loads the diagram script
+
+    @functools.cached_property
+    def html_digest(self) -> str:
+        """A hash of `html`, worked out once: kept with the render in the build state, so an edit's
+        page fingerprints do not hash ten thousand unchanged bodies again."""
+        return hashlib.blake2b(self.html.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 @dataclass

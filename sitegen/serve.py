@@ -326,7 +326,8 @@ class Preview:
                 self.config = config
                 self.watcher.restart(self._spec(config))
                 self.server.set_root(config.output_dir)
-            result = build(self.config)
+            # The state the last good build saved, kept in memory: loading it again is most of a small edit.
+            result = build(self.config, kept=next((r.result.kept for r in reversed(self.rebuilds) if r.result), None))
         except Exception as exc:  # whatever went wrong, the last good files are still on disk: keep them served
             return self._failed(tuple(changed), exc, started)
         return self._built(tuple(changed), result)

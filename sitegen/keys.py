@@ -1,0 +1,67 @@
+"""What decides whether a cached result still applies: content hashes, and the key of the code and
+settings a build state was made under.
+
+Kept apart from the state itself (cache.py), which needs the renderer and the search stage to
+rebuild what it holds: the up-to-date check of a build that has nothing to do imports none of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable
+
+import sitegen
+from sitegen.config import SiteConfig
+
+STATE_FORMAT = 4  # 4: bodies, HTML and text in columns of their own, fetched on demand (lazy.py)
+# Another parser, plugin, highlighter or sanitiser version renders afresh. Read from the installed
+# packages' metadata, not by importing them (a tenth of a second a no-change build need not spend).
+RENDERER_PACKAGES = ("markdown-it-py", "mdit-py-plugins", "pygments", "nh3")
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def files_digest(paths: Iterable[Path], root: Path | None = None) -> str:
+    """One hash over the names and bytes of some files."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(paths):
+        name = path.relative_to(root).as_posix() if root else path.name
+        h.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"<unreadable>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_key() -> str:
+    """sitegen's own modules: upgrading or editing sitegen invalidates every cached result."""
+    package = Path(sitegen.__file__).resolve().parent
+    return files_digest(package.glob("*.py"), package)
+
+
+def state_key(*parts: object) -> str:
+    # Python's version too: its Unicode tables decide what the tokenizer and slugs make of text.
+    return digest(repr((STATE_FORMAT, sitegen.__version__, sys.version, code_key(), *parts)).encode("utf-8"))
+
+
+def settings_key(config: SiteConfig) -> str:
+    """Everything that changes what reading and rendering make of the same bytes."""
+    return state_key(config.content_dir, dict(config.vocabularies), config.kinds, config.raw_html,
+                     config.max_file_bytes, config.taxonomies, renderer_versions())
+
+
+def renderer_versions() -> str:
+    found = []
+    for name in RENDERER_PACKAGES:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} ?")
+    return "; ".join(found)
