@@ -209,15 +209,17 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
 
     mark = time.perf_counter()
     urls = assign_urls(documents, problems)
-    rendered, rerendered = render_all(documents, urls, asset_urls, config, read.cached, progress)
-    rerendered += sum(1 for rel in read.fresh if rendered[rel] is read.cached[rel].rendered)
+    rendered, late = render_all(documents, urls, asset_urls, config, read.cached, progress)
+    # Most documents were rendered as they were read (one parse each); `late` ones only now.
+    rerendered = late + sum(1 for rel in read.fresh if rendered[rel] is read.cached[rel].rendered)
     anchors_by_url = {urls[rel]: r.anchors for rel, r in rendered.items()}  # `other.md#x` is checked once all are rendered
     for doc in documents:
         problems.extend(read.cached[doc.source.rel].problems)
         problems.extend(rendered[doc.source.rel].problems)
         problems.extend(fragment_problems(doc, rendered[doc.source.rel], anchors_by_url))
     timings["render"] = time.perf_counter() - mark
-    progress(f"rendered {rerendered:,} of {plural(len(rendered), 'document')} in {timings['render']:.2f}s")
+    when = f"in {timings['render']:.2f}s" if late else "while reading"
+    progress(f"rendered {rerendered:,} of {plural(len(rendered), 'document')} {when}")
 
     mark = time.perf_counter()
     entries = tuple(e for doc in documents for e in entries_of(doc, urls[doc.source.rel]))

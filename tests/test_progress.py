@@ -57,7 +57,8 @@ def test_a_terminal_shows_live_bars_for_reading_rendering_and_writing(tmp_path: 
     # reads all 120 documents within one redraw interval still shows the bar move.
     status, shown = run_in_terminal(["build", "kb", "-o", "out", "-j", "2"], tmp_path, _env(TQDM_MININTERVAL="0"))
     assert status == 0, shown
-    for stage, unit in (("reading", "documents"), ("rendering", "documents"), ("writing", "pages")):
+    # Documents are rendered as they are read (one parse each), so reading's bar covers both.
+    for stage, unit in (("reading", "documents"), ("writing", "pages")):
         bars = re.findall(rf"sitegen: {stage}:\s+\d+%\|[^|\r\n]*\|\s*(\d+)/(\d+) \[[^\]]*{unit}/s\]", shown)
         assert bars, f"no {stage} bar in {shown!r}"
         counts = {int(done) for done, _ in bars}
@@ -66,6 +67,7 @@ def test_a_terminal_shows_live_bars_for_reading_rendering_and_writing(tmp_path: 
             assert any(0 < n < int(bars[0][1]) for n in counts), f"the {stage} bar moved only at the end: {bars}"
     assert "\r" in shown, "a bar redraws its line in place"
     assert "sitegen: read 120 documents" in shown  # the stage's result stays as a line
+    assert "sitegen: rendered 120 of 120 documents while reading" in shown
 
 
 def test_ci_and_pipes_get_plain_lines(tmp_path: Path) -> None:
@@ -73,7 +75,7 @@ def test_ci_and_pipes_get_plain_lines(tmp_path: Path) -> None:
     status, shown = run_in_terminal(["build", "kb", "-o", "out", "-j", "2"], tmp_path, _env(CI="true"))
     assert status == 0, shown
     assert "%|" not in shown and "\x1b[" not in shown and "\r\r" not in shown
-    assert "sitegen: rendering 120 documents" in shown and "sitegen: rendered 120 of 120 documents" in shown
+    assert "sitegen: reading 120 documents" in shown and "sitegen: rendered 120 of 120 documents while reading" in shown
     piped = subprocess.run([sys.executable, "-m", "sitegen", "build", "kb", "-o", "out2"], cwd=tmp_path, env=_env(),
                            capture_output=True, text=True, timeout=120)
     assert "%|" not in piped.stderr and "sitegen: reading 120 documents" in piped.stderr
