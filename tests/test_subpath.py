@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -60,7 +61,21 @@ def load_problems(browser: object, base: str, pages: tuple[str, ...]) -> list[st
     context = browser.new_context()  # type: ignore[attr-defined]
     tab = context.new_page()
     current = {"url": ""}
-    tab.on("requestfailed", lambda r: problems.append(f"{current['url']}: failed {r.url} ({r.failure})"))
+    pending: set[object] = set()  # requests started and not yet finished or failed
+    settled: set[str] = set()  # urls of requests that finished or failed
+
+    def failed(request: object) -> None:
+        pending.discard(request)
+        settled.add(request.url)  # type: ignore[attr-defined]
+        problems.append(f"{current['url']}: failed {request.url} ({request.failure})")  # type: ignore[attr-defined]
+
+    def finished(request: object) -> None:
+        pending.discard(request)
+        settled.add(request.url)  # type: ignore[attr-defined]
+
+    tab.on("request", lambda r: pending.add(r))
+    tab.on("requestfinished", finished)
+    tab.on("requestfailed", failed)
     tab.on("response", lambda r: r.status >= 400 and problems.append(f"{current['url']}: HTTP {r.status} {r.url}"))
     tab.on("console", lambda m: m.type == "error" and problems.append(f"{current['url']}: console: {m.text}"))
     tab.on("pageerror", lambda e: problems.append(f"{current['url']}: script error: {e}"))
@@ -68,6 +83,13 @@ def load_problems(browser: object, base: str, pages: tuple[str, ...]) -> list[st
         current["url"] = rel
         tab.goto(base + rel, wait_until="load")
         tab.wait_for_function(SEARCH_SETTLED)  # the search page loads its index after load: wait for its answer
+        # Chromium asks for the favicon after `load`; going on to the next page before it arrives
+        # aborts it (ERR_ABORTED), which is our navigation, not a missing file. Wait for it, and for
+        # every other request in flight, so each one that fails has really failed.
+        icon = tab.evaluate("() => { const l = document.querySelector('link[rel~=icon]'); return l ? l.href : ''; }")
+        deadline = time.monotonic() + 10
+        while (pending or (icon and icon not in settled)) and time.monotonic() < deadline:
+            tab.wait_for_timeout(20)
         urls = tab.evaluate("""() => [...document.querySelectorAll('a[href], link[href], script[src], img[src]')]
             .map(e => new URL(e.getAttribute('href') || e.getAttribute('src'), document.baseURI).href)""")
         root = base.split("?")[0]
