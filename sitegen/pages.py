@@ -20,10 +20,12 @@ from sitegen.progress import stage
 from sitegen.group import SEVERITY_ORDER, Entry, Taxonomy, Term, related_entries, related_index
 from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
-from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
+from sitegen.search import Analysis, SearchEntry, analyse, field_texts
+from sitegen.shards import FOLDER as SEARCH_FOLDER
+from sitegen.shards import MANIFEST as SEARCH_INDEX
+from sitegen.shards import build_files
 from sitegen.urls import errors_url, group_url, relative_url, root_of, slugify
 
-SEARCH_INDEX = "search-index.js"
 
 
 def make_environment(site: Site) -> jinja2.Environment:
@@ -209,11 +211,15 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     analyses, analysis_cache = analyse_entries(entries, previous_analyses or {}, site.config.jobs)
     # The index is a function of the entries and their analyses: unchanged inputs, unchanged file.
     index_fp = fingerprint(SEARCH_INDEX, entries, sorted(analysis_cache))
-    fingerprints[SEARCH_INDEX] = index_fp
-    if previous is not None and previous.get(SEARCH_INDEX) == index_fp and exists(SEARCH_INDEX):
-        reused.append(SEARCH_INDEX)
+    # Every file of the index (manifest, term shards, store chunks) carries the index's fingerprint.
+    old_index = [url for url, fp in (previous or {}).items() if url == SEARCH_INDEX or url.startswith(SEARCH_FOLDER + "/")]
+    if old_index and all(previous.get(url) == index_fp and exists(url) for url in old_index) and SEARCH_INDEX in old_index:
+        reused.extend(old_index)
+        fingerprints.update(dict.fromkeys(old_index, index_fp))
     else:
-        files[SEARCH_INDEX] = build_search_index(entries, analyses).encode("utf-8")
+        for url, text in build_files(entries, analyses).items():
+            files[url] = text.encode("utf-8")
+            fingerprints[url] = index_fp
     index_seconds = time.perf_counter() - index_started
     files.update(_theme_assets(site))
     for url, source in site.assets.items():
