@@ -95,7 +95,7 @@ def read_index(read: Callable[[str], str]) -> tuple[SearchIndex, dict[int, Mappi
     manifest = parse_script(read(MANIFEST))[1]
     shards = [parse_script(read(shard_file(key)))[1] for key in manifest["shards"]]
     store: dict[int, Mapping[str, Any]] = {}
-    for number in range(-(-int(manifest["docs"]) // int(manifest["chunk"]))):
+    for number in manifest["chunks"]:
         store.update((int(d["ref"]), d) for d in parse_script(read(chunk_file(number)))[1])
     return SearchIndex.from_files(manifest, shards), store
 

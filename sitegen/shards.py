@@ -88,16 +88,17 @@ class Inverted:
     lengths: dict[str, list[int]]  # field -> length of that field in each entry, by ref
 
 
-def invert(analyses: Sequence[Analysis], fields: Sequence[tuple[str, int]] = FIELDS) -> Inverted:
-    """The postings of `analyses`, the i-th being the entry with ref i."""
+def invert(refs: Sequence[int], analyses: Sequence[Analysis], fields: Sequence[tuple[str, int]] = FIELDS) -> Inverted:
+    """The postings of `analyses`, the i-th being the entry with ref refs[i] (ascending)."""
     names = [name for name, _ in fields]
     postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    lengths: dict[str, list[int]] = {name: [] for name in names}
-    for ref, analysis in enumerate(analyses):
+    size = refs[-1] + 1 if refs else 0
+    lengths: dict[str, list[int]] = {name: [0] * size for name in names}  # 0 where no entry has the ref
+    for ref, analysis in zip(refs, analyses):
         if len(analysis.fields) != len(names):
             raise ValueError(f"analysis of entry {ref} has {len(analysis.fields)} fields, not {len(names)}")
         for name, field in zip(names, analysis.fields):
-            lengths[name].append(field.length)
+            lengths[name][ref] = field.length
             for term, tf in zip(field.terms, field.counts):
                 by_field = postings.get(term)
                 if by_field is None:
@@ -151,7 +152,7 @@ def shard_payload(terms: Iterable[str], inverted: Inverted, min_scores: Mapping[
     return {"terms": rows, "dropped": dropped}
 
 
-def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int) -> dict[str, Any]:
+def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int, chunks: Sequence[int]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": LUNR_JS_VERSION,
@@ -162,6 +163,7 @@ def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int) -> di
         "prefix": prefix,
         "shards": sorted(keys, key=utf16_order),
         "chunk": STORE_CHUNK,
+        "chunks": list(chunks),  # the store chunks there are (every one, on a site: refs are 0..n-1)
     }
 
 
@@ -181,32 +183,36 @@ def shard_keys(terms: Iterable[str], prefix: int) -> dict[str, list[str]]:
 
 
 def check_entries(entries: Sequence[SearchEntry]) -> None:
-    """Refs must be 0..n-1 in order: the manifest's lengths and the store chunks are indexed by ref."""
-    for position, entry in enumerate(entries):
-        if entry.ref != position:
-            duplicates = sorted(ref for ref, n in Counter(e.ref for e in entries).items() if n > 1)
-            if duplicates:
-                raise ValueError(f"search entries share refs {duplicates}; each ref must be unique")
-            raise ValueError(f"search entry {position} has ref {entry.ref}; refs must be 0..{len(entries) - 1} in order")
+    """Refs must be unique numbers from 0: the manifest's lengths and the store chunks are indexed
+    by ref (a site's are 0..n-1, so nothing is wasted)."""
+    duplicates = sorted(ref for ref, n in Counter(e.ref for e in entries).items() if n > 1)
+    if duplicates:
+        raise ValueError(f"search entries share refs {duplicates}; each ref must be unique")
+    if entries and (entries[0].ref < 0 or not all(isinstance(e.ref, int) for e in entries)):
+        raise ValueError("search entry refs must be whole numbers from 0")
 
 
 def build_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis],
-                min_scores: Mapping[str, float] = MIN_SCORES) -> dict[str, str]:
-    """Every file of the search index: output path -> text. Identical for identical entries in any order."""
+                min_scores: Mapping[str, float] = MIN_SCORES, prefix: int | None = None) -> dict[str, str]:
+    """Every file of the search index: output path -> text. Identical for identical entries in any order.
+
+    `prefix`: the shard key's length, when not the one `prefix_length` picks for the site's size.
+    """
     if len(analyses) != len(entries):
         raise ValueError(f"{len(entries)} search entries but {len(analyses)} analyses")
     order = sorted(range(len(entries)), key=lambda i: entries[i].ref)
     ordered = [entries[i] for i in order]
     check_entries(ordered)
     with _collector_paused():
-        inverted = invert([analyses[i] for i in order])
-        prefix = prefix_length(len(ordered))
+        inverted = invert([e.ref for e in ordered], [analyses[i] for i in order])
+        prefix = prefix_length(len(ordered)) if prefix is None else prefix
         grouped = shard_keys(inverted.postings, prefix)
         files = {shard_file(key): _script(f"t:{key}", shard_payload(terms, inverted, min_scores)) for key, terms in grouped.items()}
-        for number in range(0, -(-len(ordered) // STORE_CHUNK)):
-            part = ordered[number * STORE_CHUNK:(number + 1) * STORE_CHUNK]
-            files[chunk_file(number)] = _script(f"d:{number}", [_store_entry(e) for e in part])
-        files[MANIFEST] = _script("index", manifest_payload(inverted, list(grouped), prefix))
+        chunks: dict[int, list[dict[str, Any]]] = {}
+        for e in ordered:
+            chunks.setdefault(e.ref // STORE_CHUNK, []).append(_store_entry(e))
+        files.update((chunk_file(number), _script(f"d:{number}", part)) for number, part in chunks.items())
+        files[MANIFEST] = _script("index", manifest_payload(inverted, list(grouped), prefix, sorted(chunks)))
     return files
 
 

@@ -296,7 +296,7 @@
     var shards = {};
     manifest.shards.forEach(function (key) { shards[key] = evaluate(read(shardFile(key)))[1]; });
     var docs = [];
-    for (var i = 0; i * manifest.chunk < manifest.docs; i++) docs = docs.concat(evaluate(read(chunkFile(i)))[1]);
+    manifest.chunks.forEach(function (n) { docs = docs.concat(evaluate(read(chunkFile(n)))[1]); });
     return { idx: loadIndex(manifest, shards), docs: docs, manifest: manifest };
   }
 
