@@ -7,12 +7,13 @@
  * calling window.SITEGEN_SEARCH_ADD(name, data): a <script> tag loads it, also from file://.
  *
  * No score is shipped: lunr 2.3.9's BM25 (k1 1.2, b 0.75, field boosts, lunr.idf, rounded to 3
- * decimals as lunr's builder rounds) is worked out here as a shard arrives. lunr.Index#query is
- * used unchanged: it scores a field as queryVector.similarity(fieldVector), the dot product over
- * the query vector's magnitude, and the dot product only meets the query's own terms. So a field
- * vector holding just the terms loaded so far (every query term's shard is loaded before a query
- * runs) gives the very score the whole vector would. Vector indexes are the terms themselves:
- * lunr.Vector only compares them (<, >, ==), and strings keep one order however shards arrive.
+ * decimals as lunr's builder rounds) is worked out here, for the postings a query meets.
+ * lunr.Index#query is used unchanged: it scores a field as queryVector.similarity(fieldVector),
+ * the dot product over the query vector's magnitude, and the dot product only meets the query's
+ * own terms. So the field vector lunr asks for is made when it asks, holding just the terms this
+ * query expanded to (each passes through TermList#ready first): the very score the whole vector
+ * would give. Vector indexes are the terms themselves: lunr.Vector only compares them (<, >, ==),
+ * and strings keep one order however shards arrive.
  *
  * Needs, before it: vendor/lunr.min.js. Used by search.js (and by node tests, through it).
  */
@@ -38,7 +39,10 @@
     if (manifest.format !== 1) throw new Error("search index format " + manifest.format + " is not known to this search.js");
     var fields = manifest.fields.map(function (f) { return f[0]; });
     var postings = new Postings(fields);
-    var fieldVectors = Object.create(null);
+    var scorer = new Scorer(manifest, postings);
+    var fieldVectors = new Proxy(Object.create(null), {
+      get: function (target, name) { return typeof name === "string" ? scorer.vector(name) : undefined; }
+    });
     var idx = new lunr.Index({
       fields: fields,
       fieldVectors: fieldVectors,
@@ -50,8 +54,59 @@
     // Terms in so many documents that the index left out their body postings (sitegen/search.py).
     idx.sitegenDropped = Object.create(null);
     idx.sitegenDocs = manifest.docs;
-    idx.sitegenShards = new Shards(manifest, idx, fieldVectors);
+    idx.sitegenShards = new Shards(manifest, idx);
+    // Each query starts with no term expanded and no vector made.
+    idx.query = function (fn) {
+      postings.active = [];
+      postings.isActive = Object.create(null);
+      scorer.made = Object.create(null);
+      return lunr.Index.prototype.query.call(this, fn);
+    };
     return idx;
+  }
+
+  /** BM25 scores of postings, and the field vectors lunr asks for, made from them. */
+  function Scorer(manifest, postings) {
+    this.postings = postings;
+    this.lengths = manifest.lengths;
+    this.docs = manifest.docs;
+    this.made = Object.create(null);
+    this.average = Object.create(null);
+    this.boost = Object.create(null);
+    var average = this.average;
+    var boost = this.boost;
+    manifest.fields.forEach(function (f) {
+      var total = 0;
+      var lengths = manifest.lengths[f[0]];
+      for (var i = 0; i < lengths.length; i++) total += lengths[i];
+      average[f[0]] = total / manifest.docs;
+      boost[f[0]] = f[1];
+    });
+  }
+
+  /** The vector of "field/ref": the score of each term of this query the field holds, by term. */
+  Scorer.prototype.vector = function (name) {
+    var vector = this.made[name];
+    if (vector) return vector;
+    var slash = name.indexOf("/");
+    var field = name.slice(0, slash);
+    var ref = Number(name.slice(slash + 1));
+    var active = this.postings.active.slice().sort();
+    var elements = [];
+    for (var i = 0; i < active.length; i++) {
+      var tf = this.postings.tf(active[i], field, ref);
+      if (tf) elements.push(active[i], this.score(this.postings.rows[active[i]][1], tf, field, ref));
+    }
+    return (this.made[name] = new lunr.Vector(elements));
+  };
+
+  /** lunr.Builder#createFieldVectors for one posting, operation for operation (document boost 1). */
+  Scorer.prototype.score = function (count, tf, field, ref) {
+    var x = (this.docs - count + 0.5) / (count + 0.5);
+    var idf = Math.log(1 + Math.abs(x)); // lunr.idf
+    var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (this.lengths[field][ref] / this.average[field])) + tf);
+    score *= this.boost[field];
+    return Math.round(score * 1000) / 1000;
   }
 
   /** An index with every shard given already added (node tests and tools: the whole index at once). */
@@ -61,28 +116,15 @@
     return idx;
   }
 
-  function Shards(manifest, idx, fieldVectors) {
+  function Shards(manifest, idx) {
     this.manifest = manifest;
     this.idx = idx;
-    this.vectors = fieldVectors;
     this.loaded = Object.create(null);
     this.prefix = manifest.prefix;
     this.keys = manifest.shards;
     this.known = Object.create(null);
     var known = this.known;
     this.keys.forEach(function (key) { known[key] = true; });
-    var n = manifest.docs;
-    this.average = Object.create(null);
-    this.boost = Object.create(null);
-    var average = this.average;
-    var boost = this.boost;
-    manifest.fields.forEach(function (f) {
-      var total = 0;
-      var lengths = manifest.lengths[f[0]];
-      for (var i = 0; i < lengths.length; i++) total += lengths[i];
-      average[f[0]] = total / n;
-      boost[f[0]] = f[1];
-    });
   }
 
   /** The shard holding `term` (a stemmed index term), or null when no shard could hold it. */
@@ -100,46 +142,14 @@
     return this.keys.filter(function (key) { return key.lastIndexOf(word, 0) === 0; });
   };
 
-  /** Adds one term shard: its postings for lunr, and each posting's score to its field vector. */
+  /** Adds one term shard: its terms' postings, which lunr reads (and scores) as queries meet them. */
   Shards.prototype.add = function (key, data) {
     if (this.loaded[key]) return;
     this.loaded[key] = true;
-    var manifest = this.manifest;
-    var n = manifest.docs;
     var postings = this.idx.sitegenPostings;
     var dropped = this.idx.sitegenDropped;
-    var vectors = this.vectors;
-    var average = this.average;
-    var boosts = this.boost;
     data.dropped.forEach(function (term) { dropped[term] = true; });
-    data.terms.forEach(function (row) {
-      var term = row[0];
-      var x = (n - row[1] + 0.5) / (row[1] + 0.5);
-      var idf = Math.log(1 + Math.abs(x)); // lunr.idf
-      var byField = Object.create(null);
-      Object.keys(row[2]).forEach(function (field) {
-        var gaps = row[2][field][0];
-        var tfs = row[2][field][1];
-        var lengths = manifest.lengths[field];
-        var refs = new Array(gaps.length);
-        var boost = boosts[field];
-        var ref = 0;
-        for (var i = 0; i < gaps.length; i++) {
-          ref += gaps[i];
-          refs[i] = ref;
-          var tf = tfs ? tfs[i] : 1;
-          // lunr.Builder#createFieldVectors, operation for operation (the document boost is 1).
-          var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (lengths[ref] / average[field])) + tf);
-          score *= boost;
-          score = Math.round(score * 1000) / 1000;
-          var name = field + "/" + ref;
-          var vector = vectors[name] || (vectors[name] = new lunr.Vector());
-          vector.insert(term, score);
-        }
-        byField[field] = refs;
-      });
-      postings.add(term, row[1], byField);
-    });
+    data.terms.forEach(function (row) { postings.add(row); });
     postings.settle();
   };
 
@@ -151,14 +161,54 @@
   function Postings(fields) {
     this.fields = fields;
     this.rows = Object.create(null);
+    this.packed = Object.create(null); // term -> the shard's {field: [ref gaps, tfs]}, until decoded
+    this.tfs = Object.create(null); // term -> field -> {ref: tf}, made on first use
     this.built = Object.create(null);
     this.sorted = [];
     this.fresh = [];
+    this.active = []; // the terms the running query expanded to
+    this.isActive = Object.create(null);
   }
 
-  Postings.prototype.add = function (term, count, byField) {
-    this.rows[term] = [term, count, byField];
-    this.fresh.push(term);
+  /** A shard's row [term, postings idf counts, {field: [ref gaps, tfs]}]; decoded on first use. */
+  Postings.prototype.add = function (row) {
+    this.rows[row[0]] = [row[0], row[1], null];
+    this.packed[row[0]] = row[2];
+    this.fresh.push(row[0]);
+  };
+
+  /** rows[term] with its refs per field: [term, count, {field: [refs]}]. */
+  Postings.prototype.row = function (term) {
+    var row = this.rows[term];
+    if (!row || row[2]) return row;
+    var packed = this.packed[term];
+    var byField = Object.create(null);
+    var tfs = Object.create(null);
+    Object.keys(packed).forEach(function (field) {
+      var gaps = packed[field][0];
+      var counts = packed[field][1];
+      var refs = new Array(gaps.length);
+      var tf = Object.create(null);
+      var ref = 0;
+      for (var i = 0; i < gaps.length; i++) {
+        ref += gaps[i];
+        refs[i] = ref;
+        tf[ref] = counts ? counts[i] : 1;
+      }
+      byField[field] = refs;
+      tfs[field] = tf;
+    });
+    row[2] = byField;
+    this.tfs[term] = tfs;
+    delete this.packed[term];
+    return row;
+  };
+
+  /** How often `term` occurs in `ref`'s field (0: not there). */
+  Postings.prototype.tf = function (term, field, ref) {
+    this.row(term);
+    var byField = this.tfs[term];
+    return (byField && byField[field] && byField[field][ref]) || 0;
   };
 
   /** Keeps `sorted` (every loaded term, in order) after a shard's terms came in. */
@@ -171,7 +221,7 @@
   Postings.prototype.get = function (term) {
     var posting = this.built[term];
     if (posting || !(term in this.rows)) return posting;
-    var row = this.rows[term];
+    var row = this.row(term);
     posting = { _index: term };
     this.fields.forEach(function (field) {
       var refs = row[2][field];
@@ -240,7 +290,13 @@
   /** `terms`, once lunr can read each one's postings. */
   TermList.prototype.ready = function (terms) {
     var postings = this.postings;
-    terms.forEach(function (term) { postings.get(term); });
+    terms.forEach(function (term) {
+      postings.get(term);
+      if (!postings.isActive[term]) {
+        postings.isActive[term] = true;
+        postings.active.push(term);
+      }
+    });
     return listOf(terms);
   };
 

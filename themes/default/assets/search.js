@@ -254,13 +254,15 @@
     });
     load(keys, function (err) {
       if (err) return callback(err);
-      var results = runQuery(idx, terms);
-      if (results.length && results[0].coverage >= WEAK_COVERAGE) return callback(null);
       keys = [];
       terms.forEach(function (t) {
         var stem = stemOf(t.term);
         if (typoCandidate(idx, t, stem)) shards.keysStarting(stem.charAt(0)).forEach(want);
       });
+      // Only a weak result is retried: the query runs here first only when a word could be corrected.
+      if (!keys.length) return callback(null);
+      var results = runQuery(idx, terms);
+      if (results.length && results[0].coverage >= WEAK_COVERAGE) return callback(null);
       load(keys, callback);
     });
   }
@@ -339,7 +341,7 @@
     for (var i = low; i < list.length && list[i][0] === word[0]; i++) {
       var term = list[i];
       if (Math.abs(term.length - word.length) > 1 || !oneEditApart(term, word)) continue;
-      var row = postings.rows[term];
+      var row = postings.row(term);
       var count = 0;
       Object.keys(row[2]).forEach(function (field) { count += row[2][field].length; });
       if (count > bestCount) { best = term; bestCount = count; }
