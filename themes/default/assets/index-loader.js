@@ -71,6 +71,8 @@
     this.lengths = manifest.lengths;
     this.docs = manifest.docs;
     this.made = Object.create(null);
+    this.sorted = [];
+    this.sortedOf = null;
     this.average = Object.create(null);
     this.boost = Object.create(null);
     var average = this.average;
@@ -91,7 +93,12 @@
     var slash = name.indexOf("/");
     var field = name.slice(0, slash);
     var ref = Number(name.slice(slash + 1));
-    var active = this.postings.active.slice().sort();
+    // The query's terms, in order: sorted once per query (no term is added once vectors are asked for).
+    if (this.sortedOf !== this.postings.active || this.sorted.length !== this.postings.active.length) {
+      this.sortedOf = this.postings.active;
+      this.sorted = this.postings.active.slice().sort();
+    }
+    var active = this.sorted;
     var elements = [];
     for (var i = 0; i < active.length; i++) {
       var tf = this.postings.tf(active[i], field, ref);
