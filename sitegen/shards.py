@@ -118,10 +118,12 @@ def idf(count: int, documents: int) -> float:
 
 
 def term_row(term: str, by_field: Mapping[str, Sequence[tuple[int, int]]], documents: int,
-             fields: Sequence[tuple[str, int]], min_scores: Mapping[str, float]) -> tuple[list[Any], bool]:
+             fields: Sequence[tuple[str, int]], min_scores: Mapping[str, float], count: int | None = None) -> tuple[list[Any], bool]:
     """One term of a shard, [term, postings idf counts, {field: [ref gaps, tfs]}], and whether
-    postings of it were dropped under `min_scores`. tfs is left out when every one is 1."""
-    count = sum(len(found) for found in by_field.values())
+    postings of it were dropped under `min_scores`. tfs is left out when every one is 1.
+    `count`: the postings idf counts, when `by_field` lacks some (dropped ones, in an update)."""
+    if count is None:
+        count = sum(len(found) for found in by_field.values())
     weight = idf(count, documents)
     out: dict[str, list[list[int]]] = {}
     dropped = False
@@ -141,15 +143,19 @@ def term_row(term: str, by_field: Mapping[str, Sequence[tuple[int, int]]], docum
     return [term, count, out], dropped
 
 
-def shard_payload(terms: Iterable[str], inverted: Inverted, min_scores: Mapping[str, float]) -> dict[str, Any]:
-    rows, dropped = [], []
+def shard_payload(terms: Iterable[str], inverted: Inverted, min_scores: Mapping[str, float],
+                  counts: Mapping[str, int] | None = None) -> dict[str, Any]:
+    rows, dropped, gone = [], [], {}
     for term in sorted(terms, key=utf16_order):
-        row, was_dropped = term_row(term, inverted.postings[term], inverted.count, inverted.fields, min_scores)
+        row, was_dropped = term_row(term, inverted.postings[term], inverted.count, inverted.fields, min_scores,
+                                    None if counts is None else counts[term])
         if row[2]:
-            rows.append(row)  # a term every posting of which was dropped is left out
+            rows.append(row)
+        else:
+            gone[term] = row[1]  # every posting dropped: left out of the index, its count kept for an edit
         if was_dropped:
             dropped.append(term)
-    return {"terms": rows, "dropped": dropped}
+    return {"terms": rows, "dropped": dropped, "gone": gone}
 
 
 def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int, chunks: Sequence[int]) -> dict[str, Any]:
