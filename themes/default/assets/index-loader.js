@@ -60,9 +60,87 @@
       postings.active = [];
       postings.isActive = Object.create(null);
       scorer.made = Object.create(null);
-      return lunr.Index.prototype.query.call(this, fn);
+      var query = new lunr.Query(this.fields);
+      fn.call(query, query);
+      var plain = query.clauses.every(function (c) { return c.presence === lunr.Query.presence.OPTIONAL; });
+      if (!plain) return lunr.Index.prototype.query.call(this, function (q) { q.clauses = query.clauses; });
+      return quickQuery(this, query, postings, scorer);
     };
     return idx;
+  }
+
+  /**
+   * lunr.Index#query for optional clauses (all sitegen makes), the same results with the same
+   * scores to the last bit, without an object per posting: per field, the dot product of the query
+   * vector with each document's field vector is added up term by term in term order (lunr.Vector's
+   * order), each field's share is dot / |query vector| (lunr.Vector#similarity), and a document's
+   * fields are added in the order lunr first meets each (field, document). lunr's own query stays
+   * for anything else (a required or prohibited clause).
+   */
+  function quickQuery(idx, query, postings, scorer) {
+    var fields = idx.fields;
+    var boosts = Object.create(null); // the query vector: term -> boost (the same in every field)
+    var terms = [];
+    var seen = Object.create(null); // term -> its refs are in `order` already
+    var order = []; // (field, ref) pairs in the order lunr meets them: field index * docs + ref
+    var docs = scorer.docs + 1;
+    var met = new Uint8Array(fields.length * docs);
+    var pairTerms = []; // (field, ref) pair -> its terms, in the order met (lunr's MatchData of the pair)
+    query.clauses.forEach(function (clause) {
+      var words = clause.usePipeline ? idx.pipeline.runString(clause.term, { fields: clause.fields }) : [clause.term];
+      words.forEach(function (word) {
+        clause.term = word;
+        var expanded = idx.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
+        expanded.forEach(function (term) {
+          if (!(term in boosts)) terms.push(term);
+          boosts[term] = (boosts[term] || 0) + clause.boost;
+          if (seen[term]) return;
+          seen[term] = true;
+          var row = postings.row(term);
+          for (var f = 0; f < fields.length; f++) {
+            var refs = row[2][fields[f]];
+            if (!refs) continue;
+            for (var i = 0; i < refs.length; i++) {
+              var at = f * docs + refs[i];
+              if (!met[at]) { met[at] = 1; order.push(at); pairTerms[at] = [term]; }
+              else pairTerms[at].push(term);
+            }
+          }
+        });
+      });
+    });
+    terms.sort();
+    var magnitude = 0;
+    terms.forEach(function (term) { magnitude += boosts[term] * boosts[term]; });
+    magnitude = Math.sqrt(magnitude);
+    var dots = new Float64Array(fields.length * docs);
+    for (var f = 0; f < fields.length; f++) {
+      for (var t = 0; t < terms.length; t++) {
+        var row = postings.row(terms[t]);
+        var refs = row[2][fields[f]];
+        if (!refs) continue;
+        var tfs = postings.tfs[terms[t]][fields[f]];
+        var boost = boosts[terms[t]];
+        for (var i = 0; i < refs.length; i++) {
+          dots[f * docs + refs[i]] += boost * scorer.score(row[1], tfs ? tfs[i] : 1, fields[f], refs[i]);
+        }
+      }
+    }
+    var results = [];
+    var byRef = Object.create(null);
+    for (var k = 0; k < order.length; k++) {
+      var ref = order[k] % docs;
+      var field = fields[(order[k] - ref) / docs];
+      var score = dots[order[k]] / magnitude || 0;
+      var found = byRef[ref];
+      if (found) found.score += score;
+      else results.push(found = byRef[ref] = { ref: String(ref), score: score, matchData: { metadata: Object.create(null) } });
+      // The pairs' matched terms combined as lunr.MatchData#combine does: a term first met keeps its place.
+      var meta = found.matchData.metadata;
+      var list = pairTerms[order[k]];
+      for (var j = 0; j < list.length; j++) (meta[list[j]] || (meta[list[j]] = Object.create(null)))[field] = NOTHING;
+    }
+    return results.sort(function (a, b) { return b.score - a.score; });
   }
 
   /** BM25 scores of postings, and the field vectors lunr asks for, made from them. */
@@ -193,17 +271,14 @@
     var tfs = Object.create(null);
     Object.keys(packed).forEach(function (field) {
       var gaps = packed[field][0];
-      var counts = packed[field][1];
       var refs = new Array(gaps.length);
-      var tf = Object.create(null);
       var ref = 0;
       for (var i = 0; i < gaps.length; i++) {
         ref += gaps[i];
         refs[i] = ref;
-        tf[ref] = counts ? counts[i] : 1;
       }
       byField[field] = refs;
-      tfs[field] = tf;
+      tfs[field] = packed[field][1] || null; // null: every tf is 1
     });
     row[2] = byField;
     this.tfs[term] = tfs;
@@ -213,9 +288,19 @@
 
   /** How often `term` occurs in `ref`'s field (0: not there). */
   Postings.prototype.tf = function (term, field, ref) {
-    this.row(term);
-    var byField = this.tfs[term];
-    return (byField && byField[field] && byField[field][ref]) || 0;
+    var row = this.row(term);
+    var refs = row && row[2][field];
+    if (!refs) return 0;
+    var low = 0;
+    var high = refs.length;
+    while (low < high) {
+      var mid = (low + high) >>> 1;
+      if (refs[mid] < ref) low = mid + 1;
+      else high = mid;
+    }
+    if (refs[low] !== ref) return 0;
+    var tfs = this.tfs[term][field];
+    return tfs ? tfs[low] : 1;
   };
 
   /** Keeps `sorted` (every loaded term, in order) after a shard's terms came in. */
