@@ -46,9 +46,11 @@ out = {"timings": timings, "pages": result.pages, "written": result.written, "se
 if "index" not in timings:
     # The build does not time the index on its own yet: time it once more, after the build.
     from sitegen.pages import search_entries
-    from sitegen.search import build_search_index
+    from sitegen.search import analyse
+    from sitegen.shards import build_files
     mark = time.perf_counter()
-    build_search_index(search_entries(result.site))
+    entries = search_entries(result.site)
+    build_files(entries, [analyse(e) for e in entries])
     out["index_timed_separately"] = time.perf_counter() - mark
 print("BENCH-JSON " + json.dumps(out), flush=True)
 """
