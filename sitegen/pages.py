@@ -209,13 +209,15 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     index_started = time.perf_counter()
     entries = search_entries(site)
     analyses, analysis_cache, keys = analyse_entries(entries, previous_analyses or {}, site.config.jobs)
-    index_files, index_reused = search_files(entries, analyses, keys, previous or {}, previous_analyses or {}, exists, site.config.output_dir)
+    record = entry_record(entries, keys)
+    index_files, index_reused = search_files(entries, analyses, record, previous or {}, previous_analyses or {}, exists,
+                                             site.config.output_dir)
     for url, text in index_files.items():
         files[url] = text.encode("utf-8")
         fingerprints[url] = content_digest(text)
     reused.extend(index_reused)
     fingerprints.update((url, previous[url]) for url in index_reused)  # type: ignore[index]
-    fingerprints[ENTRIES_KEY] = entry_record(entries, keys)
+    fingerprints[ENTRIES_KEY] = record
     index_seconds = time.perf_counter() - index_started
     files.update(_theme_assets(site))
     for url, source in site.assets.items():
@@ -238,12 +240,11 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
 
 
-def search_files(entries: list[SearchEntry], analyses: list[Analysis], keys: list[str], previous: Mapping[str, str],
+def search_files(entries: list[SearchEntry], analyses: list[Analysis], record: str, previous: Mapping[str, str],
                  previous_analyses: Mapping[str, Analysis], exists: Callable[[str], bool], out: Path) -> tuple[dict[str, str], list[str]]:
     """The search index's files to write, and the last build's to keep: all kept when no entry changed,
     the touched shards rewritten after an edit (sitegen/shardupdate.py), else every file built."""
     old = [url for url in previous if is_index_file(url)]
-    record = entry_record(entries, keys)
     if old and previous.get(ENTRIES_KEY) == record and all(exists(url) for url in old):
         return {}, old
 

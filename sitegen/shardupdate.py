@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from sitegen.search import FIELDS, MIN_SCORES, Analysis, SearchEntry, _store_entry
 from sitegen.shards import (MANIFEST, STORE_CHUNK, Inverted, _script, chunk_file, idf, manifest_payload, parse_script,
-                            prefix_length, shard_file, shard_keys, shard_payload)
+                            prefix_length, shard_file, shard_keys, term_row, utf16_order)
 
 ENTRIES_KEY = "search/.entries"  # a fingerprint row, not a file: the last build's entries, as JSON
 HIDDEN = "search/."  # rows under it are bookkeeping, never files
@@ -42,21 +42,16 @@ def entry_record(entries: Sequence[SearchEntry], keys: Sequence[str]) -> str:
     return json.dumps(rows, separators=(",", ":"))
 
 
-def _decode(payload: Mapping[str, Any]) -> tuple[dict[str, dict[str, list[tuple[int, int]]]], dict[str, int]]:
-    postings: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    counts: dict[str, int] = {}
-    for term, count, by_field in payload["terms"]:
-        fields: dict[str, list[tuple[int, int]]] = {}
-        for name, packed in by_field.items():
-            refs, ref = [], 0
-            for gap in packed[0]:
-                ref += gap
-                refs.append(ref)
-            fields[name] = list(zip(refs, packed[1] if len(packed) > 1 else [1] * len(refs)))
-        postings[term], counts[term] = fields, count
-    for term, count in payload["gone"].items():
-        postings[term], counts[term] = {}, count
-    return postings, counts
+def _decode_row(row: Sequence[Any] | None) -> dict[str, list[tuple[int, int]]]:
+    """A shard row's postings: field -> [(ref, tf)] (the row's count is row[1])."""
+    fields: dict[str, list[tuple[int, int]]] = {}
+    for name, packed in (row[2] if row else {}).items():
+        refs, ref = [], 0
+        for gap in packed[0]:
+            ref += gap
+            refs.append(ref)
+        fields[name] = list(zip(refs, packed[1] if len(packed) > 1 else [1] * len(refs)))
+    return fields
 
 
 def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], record: str,
@@ -107,37 +102,44 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
             if text is None:
                 return None
             payload = parse_script(text)[1]
-        postings, counts = _decode(payload)
-        was_dropped = set(payload["dropped"])
-        for term in postings:  # postings the last build dropped stay out, and the term stays marked
-            if term in was_dropped:
-                for name, boost, floor in floored:
-                    if idf(counts[term], count) * boost < floor:
-                        postings[term].setdefault(name, [GONE])
+        # Only the touched terms are decoded and made again; every other row stays as it was read.
+        rows = {row[0]: row for row in payload["terms"]}
+        gone = dict(payload["gone"])
+        dropped = set(payload["dropped"])
         for term in terms:
-            by_field = postings.setdefault(term, {})
-            total = counts.get(term, 0)
+            old_row = rows.pop(term, None)
+            by_field = _decode_row(old_row)
+            old_count = old_row[1] if old_row else gone.pop(term, 0)
+            if term in dropped:  # postings the last build dropped stay out, and the term stays marked
+                dropped.discard(term)
+                for name, boost, floor in floored:
+                    if idf(old_count, count) * boost < floor:
+                        by_field.setdefault(name, [GONE])
+            total = old_count
             for (ref, name), (old_tf, new_tf) in touched[term].items():
                 total += (new_tf > 0) - (old_tf > 0)
                 kept = [p for p in by_field.get(name, []) if p[0] != ref]
                 if new_tf:
                     kept = sorted([*kept, (ref, new_tf)])
                 by_field[name] = kept
-            for name in [name for name, found in by_field.items() if not found]:
-                del by_field[name]
             if total <= 0:
-                del postings[term]
-                counts.pop(term, None)
                 continue
-            counts[term] = total
             for name, boost, floor in floored:
-                gone = GONE in by_field.get(name, ())
-                if gone and idf(total, count) * boost >= floor:
+                if GONE in by_field.get(name, ()) and idf(total, count) * boost >= floor:
                     return None  # its body postings must come back: only a full build has them
-        inverted = Inverted(tuple(fields), count, {t: {n: [p for p in f if p != GONE] or [GONE] for n, f in b.items()}
-                                                   for t, b in postings.items()}, {})
-        if postings:
-            files[url] = _script(f"t:{key}", shard_payload(postings, inverted, min_scores, counts))
+            cleaned = {n: [p for p in f if p != GONE] or [GONE] for n, f in by_field.items() if f}
+            row, was_dropped = term_row(term, cleaned, count, fields, min_scores, total)
+            if row[2]:
+                rows[term] = row
+            else:
+                gone[term] = total
+            if was_dropped:
+                dropped.add(term)
+        if rows or gone:
+            order = sorted({*rows, *gone}, key=utf16_order)
+            files[url] = _script(f"t:{key}", {"terms": [rows[t] for t in order if t in rows],
+                                               "dropped": [t for t in order if t in dropped],
+                                               "gone": {t: gone[t] for t in order if t in gone}})
             keys.add(key)
         else:
             keys.discard(key)
