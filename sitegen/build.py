@@ -11,12 +11,13 @@ from sitegen import stamp
 from sitegen.cache import BuildState, CachedDoc, load_state, save_state, settings_key, state_folder, unsettle
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
-from sitegen.discover import discover
+from sitegen.discover import Discovered, discover
 from sitegen.document import Document, SourceFile
 from sitegen.group import build_error_rows, build_matrix, build_taxonomy, entries_of, variant_problems
 from sitegen.normalise import normalise
 from sitegen.parallel import run_chunks, split
 from sitegen.progress import plural, stage
+from sitegen.parse import parse
 from sitegen.read import read_source
 from sitegen.render import RenderedDoc, Renderer, fragment_problems, links_still_resolve
 from sitegen.site import Site
@@ -35,17 +36,39 @@ class ReadResult:
     documents: list[Document]
     assets: tuple[SourceFile, ...]
     problems: list[Problem]  # discovery problems, and read problems of files that gave no document
-    cached: dict[str, CachedDoc]  # source rel -> this build's cache entry (hash, document, its problems)
+    cached: dict[str, CachedDoc]  # source rel -> this build's cache entry (hash, document, its problems, its render)
     reread: int  # documents parsed afresh; the rest came unchanged from the cache
+    fresh: frozenset[str] = frozenset()  # the documents read (and rendered to the plan) by this build
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Page urls and link targets as they will be if every file found reads as a document.
+
+    Reading renders each document from the tokens it has just parsed, before the real urls are
+    known: one parse per document instead of two. A render made to a plan that turns out wrong
+    (a file that could not be read after all) fails the cache check in `render_all` and is redone.
+    """
+
+    urls: Mapping[str, str]  # source rel -> page url
+    doc_keys: Mapping[str, str]  # casefolded source rel -> page url
+    asset_keys: Mapping[str, str]  # casefolded asset rel -> url
+
+    @classmethod
+    def of(cls, urls: Mapping[str, str], asset_urls: Mapping[str, str]) -> RenderPlan:
+        return cls(urls, {rel.casefold(): url for rel, url in urls.items()},
+                   {src.casefold(): url for src, url in asset_urls.items()})
 
 
 def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildState | None = None,
-             inputs: stamp.Inputs | None = None) -> ReadResult:
+             inputs: stamp.Inputs | None = None, plan: RenderPlan | None = None,
+             found: Discovered | None = None) -> ReadResult:
     """Discover, read and normalise every document; unchanged files (same bytes) come from the cache.
 
-    `inputs`: what this build already found and hashed before reading, not done again.
+    `inputs`: what this build already found and hashed before reading, not done again. `plan`:
+    render each document read, from the same parse, to these urls (see RenderPlan).
     """
-    found = inputs.found if inputs else discover(config.content_dir, config.output_dir)
+    found = found or (inputs.found if inputs else discover(config.content_dir, config.output_dir))
     hashes = inputs.documents if inputs else None
     problems: list[Problem] = list(found.problems)
     if not found.documents:
@@ -63,7 +86,7 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
             todo.append((source, source_hash))
     bar = stage(progress, "reading", len(found.documents))
     bar.advance(len(cached))
-    for chunk_result in run_chunks(_read_chunk, (config, todo), _chunks(len(todo), config.jobs), config.jobs,
+    for chunk_result in run_chunks(_read_chunk, (config, todo, plan), _chunks(len(todo), config.jobs), config.jobs,
                                    done=lambda chunk: bar.advance(len(chunk))):
         for rel, made, read_problems in chunk_result:
             if made is None:
@@ -75,35 +98,46 @@ def read_all(config: SiteConfig, progress: Progress = _quiet, previous: BuildSta
     documents = [c.document for c in cached.values()]
     bar.close()
     progress(f"read {plural(len(documents), 'document')} and {plural(len(found.assets), 'asset')} from {config.content_dir}")
-    return ReadResult(documents, found.assets, problems, cached, len(todo))
+    fresh = frozenset(source.rel for source, _ in todo if source.rel in cached)
+    return ReadResult(documents, found.assets, problems, cached, len(todo), fresh)
 
 
-def _read_chunk(shared: tuple[SiteConfig, list[tuple[SourceFile, str | None]]],
+def _read_chunk(shared: tuple[SiteConfig, list[tuple[SourceFile, str | None]], RenderPlan | None],
                 positions: Sequence[int]) -> list[tuple[str, CachedDoc | None, list[Problem]]]:
-    config, todo = shared
+    config, todo, plan = shared
+    renderer = Renderer(config.raw_html) if plan is not None else None
     out: list[tuple[str, CachedDoc | None, list[Problem]]] = []
     for source, source_hash in (todo[i] for i in positions):
         raw, read_problems = read_source(source, config.max_file_bytes)
         if raw is None:
             out.append((source.rel, None, read_problems))
             continue
-        doc, doc_problems = normalise(raw, config)
+        parsed = parse(raw.body, config.raw_html != "escape")
+        doc, doc_problems = normalise(raw, config, parsed)
         _ = doc.solution_summary  # a cached property: worked out here, in the worker, kept with the document
-        out.append((source.rel, CachedDoc(source_hash or "", doc, tuple(read_problems) + tuple(doc_problems)), []))
+        url = plan.urls.get(source.rel, "") if plan is not None else ""
+        # Extraction only reads the tokens; rendering, which changes them, comes last.
+        rendered = renderer.render(doc, url, plan.doc_keys, plan.asset_keys, parsed) if renderer and plan and url else None
+        out.append((source.rel, CachedDoc(source_hash or "", doc, tuple(read_problems) + tuple(doc_problems), url, rendered), []))
     return out
 
 
-def assign_urls(documents: list[Document], problems: list[Problem]) -> dict[str, str]:
+def assign_urls(documents: Sequence[Document], problems: list[Problem]) -> dict[str, str]:
     """One page per document; two documents that would share a page are both named, and both kept."""
+    return page_urls([doc.source.rel for doc in documents], problems)
+
+
+def page_urls(rels: Sequence[str], problems: list[Problem]) -> dict[str, str]:
+    """The page of each source file, in this order: a later one that would share a page gets another name."""
     urls: dict[str, str] = {}
     owner: dict[str, str] = {}
-    for doc in documents:
-        url = doc_url(doc.source.rel)
+    for rel in rels:
+        url = doc_url(rel)
         key = url.casefold()
         if key in owner:
             first = owner[key]
-            problems.append(Problem(doc.source.rel, None, None, "duplicate-page",
-                                    f"`{doc.source.rel}` and `{first}` would both be written to {url}; this one is written under another name",
+            problems.append(Problem(rel, None, None, "duplicate-page",
+                                    f"`{rel}` and `{first}` would both be written to {url}; this one is written under another name",
                                     "rename one of the two files", "error"))
             stem = url[: -len(".html")]
             n = 2
@@ -111,8 +145,8 @@ def assign_urls(documents: list[Document], problems: list[Problem]) -> dict[str,
                 n += 1
             url = f"{stem}-{n}.html"
             key = url.casefold()
-        owner[key] = doc.source.rel
-        urls[doc.source.rel] = url
+        owner[key] = rel
+        urls[rel] = url
     return urls
 
 
@@ -160,15 +194,20 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
     """Read, render and group the whole site, reusing what `previous` already made of unchanged input."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    read = read_all(config, progress, previous, inputs)
-    documents, problems = read.documents, list(read.problems)
+    found = inputs.found if inputs else discover(config.content_dir, config.output_dir)
+    problems: list[Problem] = []
+    assets = screen_assets(found.assets, problems)
+    asset_urls = {a.rel: asset_url(a.rel) for a in assets}
+    plan = RenderPlan.of(page_urls([s.rel for s in found.documents], []), asset_urls)
+    read = read_all(config, progress, previous, inputs, plan, found)
+    documents = read.documents
+    problems.extend(read.problems)
     timings["read"] = time.perf_counter() - started
 
     mark = time.perf_counter()
     urls = assign_urls(documents, problems)
-    assets = screen_assets(read.assets, problems)
-    asset_urls = {a.rel: asset_url(a.rel) for a in assets}
     rendered, rerendered = render_all(documents, urls, asset_urls, config, read.cached, progress)
+    rerendered += sum(1 for rel in read.fresh if rendered[rel] is read.cached[rel].rendered)
     anchors_by_url = {urls[rel]: r.anchors for rel, r in rendered.items()}  # `other.md#x` is checked once all are rendered
     for doc in documents:
         problems.extend(read.cached[doc.source.rel].problems)

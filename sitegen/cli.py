@@ -74,7 +74,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", metavar="URL", help="public address of the site, e.g. https://me.github.io/kb/ (enables sitemap.xml)")
     build.add_argument("--title", help="site title")
     build.add_argument("--theme-dir", metavar="DIR", type=Path, help="folder searched before the theme, to override single templates or assets")
-    build.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for reading, rendering and pages (default: one per core)")
+    build.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for reading, rendering and search analysis (default: one per core from 3,000 documents, none below)")
     build.add_argument("--force", action="store_true", help="build even when no file seems to have changed since the last build")
 
     check = commands.add_parser("check", help="read and validate documents without writing anything",

@@ -79,7 +79,7 @@ class SiteConfig:
     raw_html: str = "sanitize"
     recent_count: int = 10
     max_file_bytes: int = 5_000_000
-    jobs: int = 0  # 0: one worker per core
+    jobs: int = 0  # 0: one worker per core for large sites (parallel.AUTO_PARALLEL_ITEMS), none for small ones
     # Reading and browsing (issue 14): page language, edit/source links, last-updated dates.
     lang: str = "en"
     repo_url: str = ""  # e.g. https://github.com/org/kb: "Edit this page" and "View source" links

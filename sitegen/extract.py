@@ -19,7 +19,9 @@ from sitegen.diagnostics import Problem
 from sitegen.document import ProblemSection, QuickReferenceRow
 from sitegen.guides import (ERROR_HEADING, SYMPTOM_HEADING, lead, list_items, name_of, problem_sections, quick_reference,
                             subtree_blocks)
-from sitegen.sections import Block, Section, code_blocks, first_paragraph, first_sentence, plain_inline, read_outline
+from sitegen.parse import Parsed
+from sitegen.sections import (Block, Section, code_blocks, first_paragraph, first_sentence, outline, plain_inline,
+                              read_outline)
 
 # Body metadata keys (folded to lower case, single spaces) and the field they fill.
 BODY_KEYS: Mapping[str, str] = MappingProxyType({
@@ -88,13 +90,16 @@ class BodyFacts:
         return self.doc_link_lines >= 5 and self.doc_link_lines >= 0.35 * max(self.content_lines, 1)
 
 
-def extract(body: str, body_line: int, rel: str, raw_html: bool = True) -> tuple[BodyFacts, list[Problem]]:
+def extract(body: str, body_line: int, rel: str, raw_html: bool = True,
+            parsed: Parsed | None = None) -> tuple[BodyFacts, list[Problem]]:
     """Read metadata, symptoms, guide sections and quick-reference rows out of a Markdown body.
 
     `raw_html`: parse as the renderer will (False under `raw_html: escape`), so anchors agree.
+    `parsed`: the body's tokens when the caller has parsed it already (the build renders the same
+    tokens afterwards: one parse per document); they are only read here.
     """
-    sections = read_outline(body, raw_html)
-    guide, covered = problem_sections(sections, error_lines)
+    sections = outline(parsed) if parsed is not None else read_outline(body, raw_html)
+    guide, covered = problem_sections(sections, error_lines, lambda blocks: [text for text, _ in stated_errors(blocks)])
     qr_rows = quick_reference([b for s in sections for b in s.blocks if b.kind == "table"])
 
     meta: dict[str, Any] = {}
@@ -264,6 +269,8 @@ def stated_errors(blocks: Sequence[Block]) -> list[tuple[str, int]]:
                 out.extend((line, code.line) for line in _block_errors(lines, code.info)[:1])
                 continue
             for line in lines:
+                if ": " not in line:
+                    continue  # every stated error has one (`KeyError: 'x'`): most code lines are skipped cheaply
                 match = _STATED_ERROR.search(line.strip())
                 if match:
                     out.append((match.group(0).strip(), code.line))

@@ -21,6 +21,8 @@ from typing import Any, Collection
 import jinja2
 from markupsafe import Markup
 
+from sitegen.urls import page_linker
+
 ENTRY_ITEM = "_entry_item.html"
 _NO_FOLDER = "\x00/"  # a folder name no output path has: no link from it can stay in its folder
 
@@ -47,7 +49,8 @@ class Fragments:
         if hit is not None and hit[0] is entry:
             return hit[1]
         stand_in = _NO_FOLDER * depth + "page.html"
-        html = Markup(self._env.get_template(ENTRY_ITEM).render(page_url=stand_in, entry=entry, show_meta=show_meta))
+        html = Markup(self._env.get_template(ENTRY_ITEM).render(page_url=stand_in, link=page_linker(stand_in), entry=entry,
+                                                                 show_meta=show_meta))
         self._items[key] = (entry, html)
         return html
 
@@ -58,5 +61,6 @@ class Fragments:
         key = (name, posixpath.dirname(page_url), page_url if page_url in self._nav_urls else "")
         hit = self._frames.get(key)
         if hit is None:
-            hit = self._frames[key] = Markup(self._env.get_template(name).render(page_url=page_url, root=context["root"]))
+            hit = self._frames[key] = Markup(self._env.get_template(name).render(page_url=page_url, root=context["root"],
+                                                                                 link=page_linker(page_url)))
         return hit

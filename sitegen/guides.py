@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Callable, Sequence
 
 from sitegen.document import ProblemSection, QuickReferenceRow
@@ -77,11 +78,14 @@ def list_items(blocks: Sequence[Block]) -> list[str]:
     return [item for block in blocks if block.kind == "list" for item in block.items]
 
 
-def problem_sections(sections: Sequence[Section], error_lines_of: ErrorLines) -> tuple[list[ProblemSection], set[int]]:
+def problem_sections(sections: Sequence[Section], error_lines_of: ErrorLines,
+                     stated_errors_of: ErrorLines | None = None) -> tuple[list[ProblemSection], set[int]]:
     """Sections with their own Symptoms and Solution/Root Cause sub-headings; one such section is no guide.
 
     Returns the problem sections and the indexes of every section they cover, so the document's own
-    symptoms are not taken from them a second time.
+    symptoms are not taken from them a second time. `stated_errors_of`: the errors a section shows
+    outside its symptom headings (an `Example error:` code block under `**Issue**:`); they are
+    symptoms too, after the stated ones: what a user pastes is the error, not the prose about it.
     """
     found: list[tuple[int, ProblemSection]] = []
     for i, section in enumerate(sections):
@@ -95,7 +99,8 @@ def problem_sections(sections: Sequence[Section], error_lines_of: ErrorLines) ->
         if not symptom_kids or not (solution_kids or cause_kids):
             labelled = _labelled_problem(section)
             if labelled is not None:
-                found.append((i, labelled))
+                shown = stated_errors_of(subtree_blocks(sections, i)) if stated_errors_of else []
+                found.append((i, replace(labelled, symptoms=tuple(dict.fromkeys((*labelled.symptoms, *shown))))))
             continue
         symptoms: list[str] = []
         for j in kids:
@@ -103,6 +108,8 @@ def problem_sections(sections: Sequence[Section], error_lines_of: ErrorLines) ->
                 symptoms.extend(error_lines_of(subtree_blocks(sections, j)))
         for j in symptom_kids:
             symptoms.extend(list_items(sections[j].blocks) or error_lines_of(sections[j].blocks))
+        if stated_errors_of:
+            symptoms.extend(stated_errors_of(subtree_blocks(sections, i)))
         found.append((i, ProblemSection(
             title=section.title, anchor=section.anchor, line=section.line,
             symptoms=tuple(dict.fromkeys(s for s in symptoms if s)),

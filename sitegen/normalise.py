@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import fnmatch
+import functools
 import re
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -17,6 +18,7 @@ from sitegen.config import KINDS, SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import KNOWN_FIELDS, Document
 from sitegen.extract import LIST_LITERAL, BodyFacts, extract
+from sitegen.parse import Parsed
 from sitegen.read import RawSource
 from sitegen.sections import plain_inline
 from sitegen.yamlsafe import load_yaml
@@ -60,22 +62,33 @@ _TEMPLATE_NAME = re.compile(r"(^|[-_.])template([-_.]|s?\.md$)", re.I)
 _SALVAGE_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*))?$")
 
 
+@functools.lru_cache(maxsize=8192)  # the same few hundred words, folded some 35 times per document
 def fold(value: str) -> str:
     """`Import-Error`, `import error` and `IMPORT_ERROR` all become `import_error`."""
     return re.sub(r"[\s\-/.]+", "_", value.strip().casefold()).strip("_")
+
+
+@functools.lru_cache(maxsize=1024)  # a team's own words come back in document after document
+def _closest(item: str, vocabulary: tuple[str, ...], cutoff: float) -> str | None:
+    guess = difflib.get_close_matches(item, vocabulary, n=1, cutoff=cutoff)
+    return guess[0] if guess else None
 
 
 def fold_tag(value: str) -> str:
     return re.sub(r"\s+", "-", value.strip().strip("#").casefold())
 
 
-def normalise(raw: RawSource, config: SiteConfig) -> tuple[Document, list[Problem]]:
-    """Build a Document from a RawSource: every value kept, spellings folded, problems listed."""
+def normalise(raw: RawSource, config: SiteConfig, parsed: Parsed | None = None) -> tuple[Document, list[Problem]]:
+    """Build a Document from a RawSource: every value kept, spellings folded, problems listed.
+
+    `parsed`: the body already parsed (as `parse(raw.body, config.raw_html != "escape")`), so the
+    build can render the same tokens afterwards instead of parsing the body a second time.
+    """
     rel = raw.source.rel
     problems: list[Problem] = []
     meta, key_lines, warnings = _front_matter(raw)
     fields, lines, extra = _canonical_fields(meta, key_lines, rel, problems)
-    facts, body_problems = extract(raw.body, raw.body_line, rel, raw_html=config.raw_html != "escape")
+    facts, body_problems = extract(raw.body, raw.body_line, rel, raw_html=config.raw_html != "escape", parsed=parsed)
     problems.extend(body_problems)
     for name, value in facts.meta.items():
         if name not in fields:  # front matter wins; the body fills the gaps
@@ -256,8 +269,8 @@ def _enum_values(name: str, value: Any, line: int | None, rel: str, config: Site
     vocabulary = config.vocabularies.get(name, ())
     for item in folded:
         if vocabulary and item not in vocabulary:
-            guess = difflib.get_close_matches(item, vocabulary, n=1, cutoff=0.85)
-            fix = f"did you mean `{guess[0]}`?" if guess else f"kept as `{item}`; add it to `vocabulary_extra` in sitegen.yml to silence this"
+            guess = _closest(item, tuple(vocabulary), 0.85)
+            fix = f"did you mean `{guess}`?" if guess else f"kept as `{item}`; add it to `vocabulary_extra` in sitegen.yml to silence this"
             # A near miss is most likely a typo that splits a group in two: worth a warning (and
             # --strict's exit 1). A word far from every suggestion is a team's own: a note.
             problems.append(Problem(rel, line, None, "unknown-value", f"{name} `{item}` is not in the suggested vocabulary", fix,

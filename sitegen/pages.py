@@ -24,7 +24,7 @@ from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.search import Analysis, SearchEntry, analyse, field_texts
 from sitegen.shards import build_files
 from sitegen.shardupdate import ENTRIES_KEY, content_digest, entry_record, is_index_file, update_files
-from sitegen.urls import errors_url, group_url, relative_url, root_of, slugify
+from sitegen.urls import errors_url, group_url, page_linker, relative_url, root_of, slugify
 
 
 
@@ -37,11 +37,15 @@ def make_environment(site: Site) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         bytecode_cache=_bytecode_cache(),
+        auto_reload=False,  # templates do not change during a build: no stat() of each one on every page
     )
 
     @jinja2.pass_context
     def link(context: jinja2.runtime.Context, target: str) -> str:
-        """The one way templates link: a root-relative output path made relative to this page."""
+        """The one way templates link: a root-relative output path made relative to this page.
+
+        Pages are rendered with `link=page_linker(page_url)`, which stands in for this global.
+        """
         return relative_url(context["page_url"], target)
 
     def term_url(taxonomy: str, value: str | None = None) -> str | None:
@@ -199,7 +203,8 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     bar = stage(progress, "writing", len(specs), "page")
     for spec in specs:
         if previous is None or previous.get(spec.url) != fingerprints[spec.url] or not exists(spec.url):
-            html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), **spec.context)
+            html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), link=page_linker(spec.url),
+                                                          **spec.context)
             files[spec.url] = html.encode("utf-8")
         bar.advance(1)
     bar.close()

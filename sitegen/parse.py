@@ -9,6 +9,7 @@ so links written for GitHub (`other.md#some-heading`) land on the heading here t
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
@@ -50,6 +51,11 @@ class Parsed:
     tokens: list[Token]
     env: dict[str, Any]
     title_tokens: int  # how many leading tokens make the body's own first H1, which the page shows as its title
+
+    @functools.cached_property
+    def headings(self) -> tuple[HeadingInfo, ...]:
+        """See `headings()`: kept, since extraction and rendering both read them from one parse."""
+        return _headings(self)
 
 
 def parse(body: str, raw_html: bool = True) -> Parsed:
@@ -93,8 +99,16 @@ def inline_text(token: Token | None, keep_html: bool = False) -> str:
     return "".join(parts)
 
 
+# Text holding none of these is all plain words to markdown-it's inline rules (escapes, code,
+# emphasis, links, HTML, entities, footnotes, GFM autolinks): most metadata values and symptoms.
+# An `_` between two letters or digits (`database_issue`) can neither open nor close emphasis.
+_INLINE_MARKUP = re.compile(r"[\\`*~\[\]!<>&@\x00]|www\.|(?:https?|mailto|xmpp):|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
 def plain_inline(text: str) -> str:
     """Inline Markdown (a metadata value, a table cell) reduced to the words a reader sees."""
+    if not _INLINE_MARKUP.search(text):
+        return " ".join(text.split())  # what parsing would give, without building a parser state per value
     tokens = parser().parseInline(text.replace("\n", " "))
     return " ".join(inline_text(tokens[0] if tokens else None, keep_html=True).split())
 
@@ -130,7 +144,14 @@ class HeadingInfo:
 
 
 def headings(parsed: Parsed) -> list[HeadingInfo]:
-    """Every heading (ATX or setext, never one inside code) with the id the rendered page gives it."""
+    """Every heading (ATX or setext, never one inside code) with the id the rendered page gives it.
+
+    Worked out once per parse: extraction and rendering both ask, of the same tokens.
+    """
+    return list(parsed.headings)
+
+
+def _headings(parsed: Parsed) -> tuple[HeadingInfo, ...]:
     slugger = Slugger()
     out: list[HeadingInfo] = []
     for i, token in enumerate(parsed.tokens):
@@ -139,7 +160,7 @@ def headings(parsed: Parsed) -> list[HeadingInfo]:
         title = inline_text(parsed.tokens[i + 1])
         anchor = "" if i < parsed.title_tokens else slugger.slug(title.strip())
         out.append(HeadingInfo(i, int(token.tag[1]), " ".join(title.split()), line_of(token) or 1, anchor))
-    return out
+    return tuple(out)
 
 
 def walk_inline(tokens: Sequence[Token]) -> Iterator[tuple[Token, int]]:

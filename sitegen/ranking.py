@@ -9,9 +9,10 @@ building a token set search.js never builds). What is ported, step for step:
 - `rank(idx, terms)`: terms found in over a third of a large index's entries left out, then
   lunr.js 2.3.9's `Index#query`: one clause per term (stemmed), a query vector per field, each
   field's score the dot product with the field vector over the query vector's magnitude, summed
-  per document in the order lunr meets the documents; then coverage first (the boost-weighted
-  share of the message's terms a document holds, in twentieths; on large sites a term the index
-  dropped from bodies weighs 0.3), the best single field's share, the score, the ref;
+  per document in the order lunr meets the documents; then coverage first (the share of the
+  message a document holds, in twentieths: each term weighs boost x idf, each word (a compound
+  and its parts) as its strongest term, a quoted name half; a term the index dropped from bodies
+  has idf ln 2), the best single field's share, the score, the ref;
 - `search(idx, text)` / `runSearch`: when the best result covers under half the query, long
   unknown words are retried one edit away (the index term sharing their first letter held by
   the most postings).
@@ -47,7 +48,8 @@ COVERAGE_MIN_BOOST = 0.35  # coverage counts the message's words, not a tracebac
 COVERAGE_STEPS = 20  # coverage compared in steps of 1/20
 WEAK_COVERAGE = 0.5  # a best result under this is retried with typos corrected
 TYPO_MIN_LENGTH = 5
-DROPPED_WEIGHT = 0.3  # a term whose body postings the index dropped (too common) counts this much in coverage
+QUOTED_WEIGHT = 0.5  # a quoted name counts half a word in coverage: the user's name is likely not the document's
+DROPPED_IDF = math.log(2)  # idf assumed for a term whose body postings the index dropped (in over ~37% of entries)
 COMMON_MIN_DOCS = 100
 
 # JavaScript's \s (without the u flag it is still Unicode-aware), spelled out for Python.
@@ -75,6 +77,9 @@ ADDRESS = re.compile(
 PATH = re.compile(f"(?:[A-Za-z]:)?(?:[\\\\/][^{JS_SPACE}\\\\/\"'<>|:]+){{2,}}[\\\\/]?")
 NUMBER = re.compile(r"^[0-9][0-9._-]*\Z")
 NEWLINE = re.compile("\r\n|\r|\n")
+# A name in single or double quotes, as error messages quote the user's own names (`KeyError:
+# 'user_id'`). Not backticks: those are Markdown's, and a line copied from a document keeps its names.
+QUOTED_NAME = re.compile(f"(['\"])([^'\"`{JS_SPACE}]+)\\1")
 STARTS_WITH_SPACE = re.compile(f"^{_S}")
 BLANK = re.compile(f"{_S}*")
 LINE_START = re.compile(
@@ -88,6 +93,8 @@ class QueryTerm:
     term: str  # as the tokenizer gave it, before stemming
     boost: float
     stem: str = ""  # a typo's correction: already an index term, searched as it is (search.js `raw`)
+    word: int = 0  # which space-separated word of the input the term was cut from (its first)
+    quoted: bool = False  # that word is a name in quotes: the user's own name, likely not the document's
 
 
 @dataclass(frozen=True)
@@ -251,25 +258,39 @@ def weigh_lines(text: str) -> list[tuple[str, float]]:
 def query_terms(text: str) -> list[QueryTerm]:
     """search.js's queryTerms(text) for pasted text: the query terms, strongest first."""
     boosts: dict[str, float] = {}  # in order of first occurrence
+    words: dict[str, int] = {}
+    quoted: set[int] = set()
+    count = 0
 
-    def add(term: str, weight: float) -> None:
+    def add(term: str, weight: float, word: int) -> None:
         if not term or term in STOP_WORDS:
             return
         if NUMBER.match(term):
             weight = min(weight, WEIGHT["number"])
         boosts[term] = max(boosts.get(term, weight), weight)
+        words.setdefault(term, word)
 
     for line, weight in weigh_lines(cap_input(text)):
         def path_terms(match: re.Match[str], weight: float = weight) -> str:
+            nonlocal count
+            count += 1
             for term in tokenize(match.group(0)):
-                add(term, min(weight, WEIGHT["frame"]))
+                add(term, min(weight, WEIGHT["frame"]), count)
             return " "
 
         rest = PATH.sub(path_terms, ADDRESS.sub(" ", line))
+        names = {found[0] for match in QUOTED_NAME.finditer(rest) if (found := tokenize(match.group(2)))}
+        head = None
         for term in tokenize(rest):
-            add(term, weight)
+            # A compound (`invoice_total`, `app.models`) comes first, then its parts: one word.
+            if head is None or term not in head:
+                head = term
+                count += 1
+                if term in names:
+                    quoted.add(count)
+            add(term, weight, count)
     ordered = sorted(enumerate(boosts.items()), key=lambda item: (-item[1][1], item[0]))
-    return [QueryTerm(term, boost) for _, (term, boost) in ordered[:MAX_TERMS]]
+    return [QueryTerm(term, boost, word=words[term], quoted=words[term] in quoted) for _, (term, boost) in ordered[:MAX_TERMS]]
 
 
 def searched_terms(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[QueryTerm]:
@@ -323,6 +344,15 @@ def _js_round(value: float) -> int:
     return low + 1 if value - low >= 0.5 else low
 
 
+def term_idf(index: SearchIndex, stemmed: str) -> float:
+    """lunr's idf of an index term over entries (search.js's termIdf); a term whose body postings the
+    index dropped is in over a third of the entries, and is given the idf of one in half of them."""
+    if stemmed in index.dropped:
+        return DROPPED_IDF
+    df = index.document_frequency(stemmed)
+    return math.log(1 + abs((index.docs - df + 0.5) / (df + 0.5)))
+
+
 def rank(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[Hit]:
     """search.js's rank(idx, terms): coverage first, then the best field's share, then lunr's score."""
     terms = searched_terms(index, terms)
@@ -331,15 +361,24 @@ def rank(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[Hit]:
     results = _lunr_query(index, terms)
     message = [t for t in terms if t.boost >= COVERAGE_MIN_BOOST]
     counted = message or terms
-    # As isCommon, big sites only: a term the index dropped from bodies can match only outside them.
-    dropped = index.dropped if index.docs >= COMMON_MIN_DOCS else frozenset()
-    total = 0.0
-    wanted = []
+    # Coverage weighs each term by how telling it is (boost x idf) and each word of the message by
+    # its most telling term, shared among the word's terms: `invoice_total` is one word, and a
+    # document holding only its part `total` holds a third of that word, not two words of the message.
+    # A quoted name (the user's own, as errors quote it) counts half a word.
+    word_weight: dict[int, float] = {}  # in order of first occurrence, as search.js's `words`
+    word_terms: dict[int, float] = {}
+    weighed = []
     for t in counted:
         stemmed = t.stem or stem(t.term)
-        boost = t.boost * (DROPPED_WEIGHT if stemmed in dropped else 1)
-        total += boost
-        wanted.append((stemmed, boost))
+        weight = t.boost * term_idf(index, stemmed)
+        word_weight[t.word] = max(word_weight.get(t.word, 0.0), weight * (QUOTED_WEIGHT if t.quoted else 1))
+        word_terms[t.word] = word_terms.get(t.word, 0.0) + weight
+        weighed.append((stemmed, weight, t.word))
+    total = 0.0
+    for weight in word_weight.values():
+        total += weight
+    wanted = [(stemmed, weight * word_weight[word] / word_terms[word] if word_terms[word] else 0.0)
+              for stemmed, weight, word in weighed]
     hits = []
     for ref, score, fields in results:
         got = 0.0
@@ -410,7 +449,7 @@ def correct_terms(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[QueryT
             out.append(t)
             continue
         swapped = True
-        out.append(QueryTerm(found, t.boost, found))
+        out.append(QueryTerm(found, t.boost, found, t.word, t.quoted))
     return out if swapped else None
 
 

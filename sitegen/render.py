@@ -32,7 +32,7 @@ from pygments.util import ClassNotFound
 
 from sitegen.diagnostics import Problem
 from sitegen.document import Document
-from sitegen.parse import headings, inline_text, parse, parser, walk_inline
+from sitegen.parse import Parsed, headings, inline_text, parse, parser, walk_inline
 from sitegen.urls import relative_url
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "ftp", ""})
@@ -205,10 +205,12 @@ class Renderer:
                 self.html.rules[name] = rule.__func__.__get__(self.html) if hasattr(rule, "__func__") else rule
         self.html.rules["footnote_anchor_name"] = _footnote_name.__get__(self.html)  # `fn-1`, as GitHub, not `fn1`
 
-    def render(self, doc: Document, page_url: str, doc_urls: Mapping[str, str], asset_urls: Mapping[str, str]) -> RenderedDoc:
+    def render(self, doc: Document, page_url: str, doc_urls: Mapping[str, str], asset_urls: Mapping[str, str],
+               parsed: Parsed | None = None) -> RenderedDoc:
+        """`parsed`: the body's tokens, parsed as here, when the caller has them; they are changed in place."""
         ctx = _LinkContext(page_url, doc.source.rel, doc.body_line, doc_urls, asset_urls)
         try:
-            parsed = parse(doc.body, raw_html=self.raw_html != "escape")
+            parsed = parsed or parse(doc.body, raw_html=self.raw_html != "escape")
         except RecursionError:
             # Pathologically nested Markdown (thousands of `>`): show it as text rather than fail.
             ctx.problems.append(Problem(doc.source.rel, doc.body_line, None, "markdown", "Markdown nests too deeply to render; shown as plain text", "reduce the nesting"))

@@ -7,6 +7,7 @@ import hashlib
 import posixpath
 import re
 import unicodedata
+from typing import Callable
 
 _UNSAFE = re.compile(r"[^\w]+", re.UNICODE)
 _MAX_SLUG = 80
@@ -69,6 +70,18 @@ def relative_url(from_page: str, to: str) -> str:
     target, hash_mark, fragment = to.partition("#")
     rel = _relative_path(target or from_page, from_page)
     return rel + (hash_mark + fragment if hash_mark else "")
+
+
+def page_linker(page_url: str) -> Callable[[str], str]:
+    """`relative_url` from one page, as the templates' `link()`: a plain function of the target.
+
+    Jinja copies its context for every call of a context-reading function inside a loop; bound to
+    the page instead, `link()` costs a call.
+    """
+    def link(target: str) -> str:
+        return relative_url(page_url, target)
+
+    return link
 
 
 def _relative_path(target: str, from_page: str) -> str:

@@ -407,3 +407,43 @@ def test_a_guides_problems_keep_their_errors_off_the_guide_itself(tmp_path: Path
         """), 1, "g.md")
     assert [s.symptoms for s in facts.sections][0] == ("KeyError: 'tenant' missing from the session", "One")
     assert facts.symptoms == ("OSError: disk quota exceeded on /var",)
+
+
+def test_a_guides_problems_take_the_errors_their_code_blocks_show() -> None:
+    # What a user pastes is the error, not the prose about it: `**Issue**: The build fails with
+    # import errors.` and, below it, the printed error. Both are the problem's symptoms.
+    facts, _ = extract(body("""\
+        # CI guide
+
+        ### Import Errors
+
+        **Issue**: The build fails with import errors.
+
+        Example error:
+
+        ```
+        ImportError: No module named 'module_name'
+        ```
+
+        **Solutions**: Install the missing module.
+
+        ### Cache misses
+
+        **Issue**: Artifacts are not cached.
+
+        **Solutions**: Key the cache on the lock file.
+
+        ## Worker stalls
+        ### Symptoms
+        - Jobs wait forever
+        ### Cause
+        ```
+        RuntimeError: event loop is closed
+        ```
+        ### Solution
+        Restart the worker.
+        """), 1, "g.md")
+    by_title = {s.title: s.symptoms for s in facts.sections}
+    assert by_title["Import Errors"] == ("The build fails with import errors.", "ImportError: No module named 'module_name'")
+    assert by_title["Cache misses"] == ("Artifacts are not cached.",)
+    assert by_title["Worker stalls"] == ("Jobs wait forever", "RuntimeError: event loop is closed")

@@ -430,9 +430,12 @@ def test_sample_symptoms_find_their_documents(tmp_path: Path) -> None:
     quality = symptom_quality(entries, script)
     assert quality["pasted"]["queries"] > 100 and quality["renamed"]["queries"] > 10
     # Measured when the size bounds were chosen (the same as before them): hit@3 1.0 both ways,
-    # MRR 0.991 as pasted and 0.969 renamed.
+    # MRR 0.991 as pasted and 0.969 renamed. Since quoted names count half a word in coverage
+    # (issue 13, session 3) renamed MRR is 0.9375: two of the 16 lose a first place to a document
+    # with the same message and another name (`No module named 'X'`), while make bench's
+    # "names changed" rose from 60% to 73% hit@1 on ../shared/corpus and from 88% to 94% here.
     assert quality["pasted"]["hit@3"] == 1.0 and quality["renamed"]["hit@3"] == 1.0, quality
-    assert quality["pasted"]["mrr"] >= 0.98 and quality["renamed"]["mrr"] >= 0.95, quality
+    assert quality["pasted"]["mrr"] >= 0.98 and quality["renamed"]["mrr"] >= 0.93, quality
 
 
 def compare_with_stock(manifest: Path, reference: dict[str, Any], queries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -37,6 +37,9 @@
   var ADDRESS = /\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]{16,}\b|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g;
   var PATH = /(?:[A-Za-z]:)?(?:[\\\/][^\s\\\/"'<>|:]+){2,}[\\\/]?/g;
   var NUMBER = /^[0-9][0-9._-]*$/;
+  // A name in single or double quotes, as error messages quote the user's own names (`KeyError:
+  // 'user_id'`). Not backticks: those are Markdown's, and a line copied from a document keeps its names.
+  var QUOTED_NAME = /(['"])([^'"`\s]+)\1/g;
 
   function isStopWord(term) {
     return lunr.stopWordFilter(term) === undefined;
@@ -88,12 +91,14 @@
     var capped = capInput(text);
     var byTerm = Object.create(null);
     var order = [];
-    function add(term, weight, prefix) {
+    var words = 0; // each word of the input (a compound and its parts) gets a number; a term keeps its first
+    var quoted = Object.create(null);
+    function add(term, weight, prefix, word) {
       if (!term || isStopWord(term)) return;
       if (NUMBER.test(term)) weight = Math.min(weight, WEIGHT.number);
       var seen = byTerm[term];
       if (!seen) {
-        seen = byTerm[term] = { term: term, boost: weight, prefix: false, first: order.length };
+        seen = byTerm[term] = { term: term, boost: weight, prefix: false, first: order.length, word: word, quoted: !!quoted[word] };
         order.push(seen);
       }
       seen.boost = Math.max(seen.boost, weight);
@@ -101,10 +106,26 @@
     }
     weighLines(capped).forEach(function (line) {
       var rest = line.text.replace(ADDRESS, " ").replace(PATH, function (path) {
-        tokenize(path).forEach(function (term) { add(term, Math.min(line.weight, WEIGHT.frame), false); });
+        var word = ++words;
+        tokenize(path).forEach(function (term) { add(term, Math.min(line.weight, WEIGHT.frame), false, word); });
         return " ";
       });
-      tokenize(rest).forEach(function (term) { add(term, line.weight, false); });
+      var names = Object.create(null);
+      rest.replace(QUOTED_NAME, function (match, quote, name) {
+        var found = tokenize(name);
+        if (found.length) names[found[0]] = true;
+        return match;
+      });
+      var head = null;
+      tokenize(rest).forEach(function (term) {
+        // A compound (`invoice_total`, `app.models`) comes first, then its parts: one word.
+        if (head === null || head.indexOf(term) < 0) {
+          head = term;
+          words++;
+          if (names[term] === true) quoted[words] = true;
+        }
+        add(term, line.weight, false, words);
+      });
     });
     if (options && options.prefix && capped && !/\s$/.test(capped)) {
       var lastWord = capped.split(/\s+/).pop();
@@ -118,7 +139,7 @@
     }
     order.sort(function (a, b) { return b.boost - a.boost || a.first - b.first; });
     return order.slice(0, MAX_TERMS).map(function (t) {
-      return { term: t.term, boost: t.boost, prefix: t.prefix };
+      return { term: t.term, boost: t.boost, prefix: t.prefix, word: t.word, quoted: t.quoted };
     });
   }
 
@@ -126,9 +147,10 @@
    * The ranking, in one pure function (sitegen lookup mirrors it in Python): query terms from
    * queryTerms + a loaded index -> lunr results, best first, each with `coverage`.
    *
-   * Coverage first: a result's coverage is the boost-weighted share of the query's terms it
-   * matches, so a document holding all five words of a pasted message beats one holding two of
-   * them in its title. lunr's score (BM25 with field boosts) orders results of equal coverage.
+   * Coverage first: a result's coverage is the weighted share of the query's words it matches
+   * (boost x idf; see below), so a document holding all five words of a pasted message beats one
+   * holding two of them in its title. lunr's score (BM25 with field boosts) orders results of
+   * equal coverage.
    */
   function rank(idx, terms) {
     // A term found in most documents adds almost nothing to any score (its idf is near 0) but
@@ -150,15 +172,36 @@
     // the share of the message's own words (numbers included), when it has any.
     var message = terms.filter(function (t) { return t.boost >= COVERAGE_MIN_BOOST; });
     var counted = message.length ? message : terms;
-    // Words so common that the index dropped their body postings count for less: a document can
-    // match them only outside its body, and would seem to cover more than one that has them there.
-    var dropped = (documentCount(idx) >= COMMON_MIN_DOCS && idx.sitegenDropped) || {};  // as isCommon: big sites only
-    var total = 0;
-    var wanted = counted.map(function (t) {
+    // Coverage weighs each term by how telling it is (boost x idf) and each word of the message by
+    // its most telling term, shared among the word's terms: `invoice_total` is one word, and a
+    // document holding only its part `total` holds a third of that word, not two words of the message.
+    // A quoted name (the user's own, as errors quote it) counts half a word.
+    var typing = terms.some(function (t) { return t.prefix; });
+    var wordWeight = Object.create(null);
+    var wordTerms = Object.create(null);
+    var words = [];
+    var weighed = counted.map(function (t) {
       var stem = t.stem || stemOf(t.term);
-      var boost = t.boost * (dropped[stem] ? DROPPED_WEIGHT : 1);
-      total += boost;
-      return { stem: stem, term: t.term, prefix: t.prefix, boost: boost };
+      // While a word is being typed its idf is unknown (a prefix of many terms): then each term
+      // counts by its boost alone, as before idf weights (pastes are what they were measured on).
+      var weight = t.boost * (typing ? 1 : termIdf(idx, stem));
+      var word = t.word || 0;
+      var most = weight * (t.quoted ? QUOTED_WEIGHT : 1);
+      if (!(word in wordWeight)) {
+        words.push(word);
+        wordWeight[word] = most;
+        wordTerms[word] = weight;
+      } else {
+        wordWeight[word] = Math.max(wordWeight[word], most);
+        wordTerms[word] = wordTerms[word] + weight;
+      }
+      return { stem: stem, term: t.term, prefix: t.prefix, weight: weight, word: word };
+    });
+    var total = 0;
+    words.forEach(function (word) { total += wordWeight[word]; });
+    var wanted = weighed.map(function (w) {
+      var boost = wordTerms[w.word] ? w.weight * wordWeight[w.word] / wordTerms[w.word] : 0;
+      return { stem: w.stem, term: w.term, prefix: w.prefix, boost: boost };
     });
     results.forEach(function (r) {
       var matched = (r.matchData && r.matchData.metadata) || {};
@@ -187,9 +230,41 @@
   // Measured with make bench on ../shared/corpus and 1,000 generated docs: 1 (numbers left out
   // too) lost 4 points of hit@3 on generated symptoms, which differ mostly in their numbers.
   var COVERAGE_MIN_BOOST = 0.35;
-  // Measured on ../shared/corpus: 0 (left out) lost first places of pasted errors ("name", "not",
-  // "defined" say something there); 1 lost deep-in-guide lines to documents with those words in a title.
-  var DROPPED_WEIGHT = 0.3;
+  // Measured with make bench (bench/quality_run.py) on ../shared/corpus and 1,000 generated docs:
+  // a quoted name at half a word raised "names changed" on both; at 0 (left out) verbatim pastes lost
+  // first places, since the name is what tells two documents with the same message apart.
+  var QUOTED_WEIGHT = 0.5;
+  // The index dropped the body postings of terms in over ~37% of the entries, so their document
+  // frequency is unknown: they are given lunr's idf of a term in half of them (ln 2).
+  var DROPPED_IDF = Math.LN2;
+
+  function postingOf(idx, stem) {
+    return idx.sitegenPostings ? idx.sitegenPostings.get(stem) : idx.invertedIndex[stem];
+  }
+
+  /** lunr's idf of the index term `stem` over the entries (ranking.py's term_idf). */
+  function termIdf(idx, stem) {
+    var cache = idx.sitegenIdf || (idx.sitegenIdf = Object.create(null));
+    if (!(stem in cache)) {
+      if (idx.sitegenDropped && idx.sitegenDropped[stem]) {
+        cache[stem] = DROPPED_IDF;
+      } else {
+        var posting = postingOf(idx, stem);
+        var refs = Object.create(null);
+        var df = 0;
+        if (posting) {
+          idx.fields.forEach(function (field) {
+            Object.keys(posting[field] || {}).forEach(function (ref) {
+              if (!refs[ref]) { refs[ref] = true; df++; }
+            });
+          });
+        }
+        var n = documentCount(idx);
+        cache[stem] = Math.log(1 + Math.abs((n - df + 0.5) / (df + 0.5)));
+      }
+    }
+    return cache[stem];
+  }
 
   // Coverage is compared in steps, so a hair's difference in a long paste (one frame word) does not
   // outrank a much better score.
@@ -283,13 +358,13 @@
       var found = nearestTerm(postings, stem);
       if (!found) return t;
       swaps.push({ from: t.term, stem: stem, to: found });
-      return { term: found, stem: found, boost: t.boost, prefix: false };
+      return { term: found, stem: found, boost: t.boost, prefix: false, word: t.word, quoted: t.quoted };
     });
     if (!swaps.length) return null;
     return {
       terms: out.map(function (t) {
         // A corrected term is an index term already: keep the pipeline from stemming it again.
-        return t.stem ? { term: t.term, stem: t.stem, boost: t.boost, prefix: false, raw: true } : t;
+        return t.stem ? { term: t.term, stem: t.stem, boost: t.boost, prefix: false, raw: true, word: t.word, quoted: t.quoted } : t;
       }),
       showing: function (text) {
         var shown = text;
