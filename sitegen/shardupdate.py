@@ -110,6 +110,8 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
             old_row = rows.pop(term, None)
             by_field = _decode_row(old_row)
             old_count = old_row[1] if old_row else gone.pop(term, 0)
+            # Postings the file does not hold (dropped): the count says how many.
+            hidden = old_count - sum(len(found) for found in by_field.values())
             if term in dropped:  # postings the last build dropped stay out, and the term stays marked
                 dropped.discard(term)
                 for name, boost, floor in floored:
@@ -118,12 +120,16 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
             total = old_count
             for (ref, name), (old_tf, new_tf) in touched[term].items():
                 total += (new_tf > 0) - (old_tf > 0)
+                if old_tf and not any(p[0] == ref for p in by_field.get(name, [])):
+                    hidden -= 1  # one of the dropped postings is gone with the edit
                 kept = [p for p in by_field.get(name, []) if p[0] != ref]
                 if new_tf:
                     kept = sorted([*kept, (ref, new_tf)])
                 by_field[name] = kept
             if total <= 0:
                 continue
+            if hidden <= 0:  # none of its dropped postings is left
+                by_field = {name: [p for p in found if p != GONE] for name, found in by_field.items()}
             for name, boost, floor in floored:
                 if GONE in by_field.get(name, ()) and idf(total, count) * boost >= floor:
                     return None  # its body postings must come back: only a full build has them
