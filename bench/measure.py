@@ -46,9 +46,11 @@ out = {"timings": timings, "pages": result.pages, "written": result.written, "se
 if "index" not in timings:
     # The build does not time the index on its own yet: time it once more, after the build.
     from sitegen.pages import search_entries
-    from sitegen.search import build_search_index
+    from sitegen.search import analyse
+    from sitegen.shards import build_files
     mark = time.perf_counter()
-    build_search_index(search_entries(result.site))
+    entries = search_entries(result.site)
+    build_files(entries, [analyse(e) for e in entries])
     out["index_timed_separately"] = time.perf_counter() - mark
 print("BENCH-JSON " + json.dumps(out), flush=True)
 """
@@ -200,13 +202,18 @@ def checked(run: Run, what: str) -> Run:
 
 
 def index_size(output: Path) -> dict[str, int]:
-    data = (output / "search-index.js").read_bytes()
-    return {"raw_bytes": len(data), "gzip_bytes": len(gzip.compress(data, 9, mtime=0))}
+    """The search index's files together (manifest, term shards, store chunks), and the manifest alone."""
+    paths = [output / "search-index.js", *sorted((output / "search").glob("*.js"))]
+    datas = [p.read_bytes() for p in paths]
+    return {"raw_bytes": sum(len(d) for d in datas), "gzip_bytes": sum(len(gzip.compress(d, 9, mtime=0)) for d in datas),
+            "files": len(paths), "manifest_gzip_bytes": len(gzip.compress(datas[0], 9, mtime=0))}
 
 
-def stage_timings(content: Path, output: Path, work: Path) -> dict[str, Any]:
-    """A clean in-process build in a fresh interpreter; its per-stage seconds and counts."""
-    clean(work, content, output)
+def stage_timings(content: Path, output: Path, work: Path, clean_first: bool = True) -> dict[str, Any]:
+    """A clean (or, with clean_first False, incremental) in-process build in a fresh interpreter;
+    its per-stage seconds and counts."""
+    if clean_first:
+        clean(work, content, output)
     run = checked(run_measured([sys.executable, "-c", STAGES_SCRIPT, str(content), str(output)], work), "stage timings")
     line = next(line for line in run.output.splitlines() if line.startswith(JSON_MARK))
     result = json.loads(line[len(JSON_MARK):])
@@ -271,6 +278,9 @@ def measure_builds(content: Path, output: Path, work: Path, docs: Sequence[str],
         }
     say("  stage timings (a clean in-process build) ...")
     result["stages"] = stage_timings(content, output, work)
+    # The same stages on a one-document edit after that build (the index stage's cost on an edit).
+    edit_document(content / docs[len(docs) // 2], 999)
+    result["edit_stages"] = stage_timings(content, output, work, clean_first=False)
     result["startup_seconds"] = run_measured([sys.executable, "-c", "import sitegen.build, sitegen.pages, sitegen.cli"], work).seconds
     return result
 

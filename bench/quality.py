@@ -16,7 +16,6 @@ so it leads the table.
 
 from __future__ import annotations
 
-import gzip
 import re
 import shutil
 import statistics
@@ -101,7 +100,9 @@ def measure_corpus(name: str, content: Path, output: Path, search: Search, repea
     """
     from sitegen.cache import state_folder
     from sitegen.pages import search_entries
-    from sitegen.search import build_search_index
+    from bench.measure import index_size
+    from sitegen.search import analyse
+    from sitegen.shards import build_files
     from sitegen.stemmer import stem
 
     config, problems = load_config(None, {"content_dir": content, "output_dir": output})
@@ -118,9 +119,9 @@ def measure_corpus(name: str, content: Path, output: Path, search: Search, repea
     for _ in range(repeats):
         stem.cache_clear()
         mark = time.perf_counter()
-        build_search_index(entries)
+        build_files(entries, [analyse(e) for e in entries])
         index_times.append(time.perf_counter() - mark)
-    data = (output / "search-index.js").read_bytes()
+    size = index_size(output)  # every file of the index: manifest, term shards, store chunks
     queries = queries_of(result.site.entries)
     results = search(output, [q.text for q in queries])
     if len(results) != len(queries):
@@ -139,8 +140,8 @@ def measure_corpus(name: str, content: Path, output: Path, search: Search, repea
         "index_in_build_seconds": result.site.timings["index"],
         "index_build_seconds": statistics.median(index_times),
         "index_build_runs": index_times,
-        "index_raw_bytes": len(data),
-        "index_gzip_bytes": len(gzip.compress(data, 9, mtime=0)),
+        "index_raw_bytes": size["raw_bytes"],
+        "index_gzip_bytes": size["gzip_bytes"],
         **score(queries, results),
         "splits": score_splits(split, split_results),
     }

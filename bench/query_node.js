@@ -5,15 +5,13 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const vm = require("vm");
 const assets = path.join(__dirname, "../themes/default/assets");
-const lunr = require(path.join(assets, "vendor/lunr.min.js"));
 const search = require(path.join(assets, "search.js"));
 
-const sandbox = { window: {} };
-vm.runInNewContext(fs.readFileSync(process.argv[2], "utf8"), sandbox);
-const data = sandbox.window.SITEGEN_SEARCH;
-const idx = search.loadIndex(JSON.parse(JSON.stringify(data.index)));
+// The whole sharded index at once: its manifest, every term shard and every store chunk.
+const site = search.readSite((name) => fs.readFileSync(path.join(path.dirname(process.argv[2]), name), "utf8"));
+const idx = site.idx;
+const data = site;
 const byRef = Object.create(null);
 data.docs.forEach((d) => { byRef[String(d.ref)] = d; });
 const top = Number(process.argv[3] || 10);

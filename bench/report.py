@@ -39,6 +39,13 @@ TARGETS: tuple[tuple[str, str, Callable[[Mapping[str, Any]], Any], str, Callable
     ("1,000 docs: CPU / Hugo, no Related", "<= 1.0 (stretch)", lambda r: _get(r, "sizes", "1000", "hugo", "hugo_plain", "cpu_ratio"), "{:.2f}", lambda v: v <= 1),
     ("10,000 docs: CPU / Hugo with Related", "<= 1.0", lambda r: _get(r, "sizes", "10000", "hugo", "hugo_related", "cpu_ratio"), "{:.2f}", lambda v: v <= 1),
     ("10,000 docs: one-doc edit (median)", "<= 1.5 s", lambda r: _get(r, "sizes", "10000", "edit", "median_seconds"), "{:.2f} s", lambda v: v <= 1.5),
+    ("10,000 docs: first query downloads (gzip, max)", "<= 700 KB", lambda r: _get(r, "sizes", "10000", "browser", "first_query_gzip_max_bytes"),
+     "{:,.0f} B", lambda v: v <= 700 * 1024),
+    ("10,000 docs: first query's results after page load (p95)", "<= 300 ms",
+     lambda r: _get(r, "sizes", "10000", "browser", "first_query_p95_ms"), "{:.0f} ms", lambda v: v <= 300),
+    ("10,000 docs: query p95 (Chromium, cold / warm)", "<= 30 ms",
+     lambda r: _max_or_none(_get(r, "sizes", "10000", "browser", "query_p95_ms"), _get(r, "sizes", "10000", "browser", "query_warm_p95_ms")),
+     "{:.1f} ms", lambda v: v <= 30),
     ("10,000 docs: no-change rebuild", "<= 0.3 s", lambda r: _get(r, "sizes", "10000", "no_change_rebuild", "seconds"), "{:.2f} s", lambda v: v <= 0.3),
     # Issue 17's edit targets, as `sitegen serve` rebuilds: in-process, the interpreter warm.
     ("1,000 docs: one-doc edit, warm (serve)", "<= 0.3 s", lambda r: _get(r, "sizes", "1000", "edit_warm", "median_seconds"), "{:.2f} s", lambda v: v <= 0.3),
@@ -119,7 +126,14 @@ def table(results: Mapping[str, Any]) -> str:
             return _s(value)
         row(f"stage: {stage}", cell)
     row("pages written", lambda s: str(_get(s, "stages", "pages") or "-"))
-    row("search index raw / gzip", lambda s: _size(_get(s, "index", "raw_bytes"), _get(s, "index", "gzip_bytes")))
+    row("search index raw / gzip (all files)", lambda s: _size(_get(s, "index", "raw_bytes"), _get(s, "index", "gzip_bytes")))
+    row("  files / manifest gzip", lambda s: "-" if _get(s, "index", "files") is None else
+        f"{s['index']['files']:,} / {s['index']['manifest_gzip_bytes'] / 1024:,.0f} KB")
+    row("index stage, one-doc edit", lambda s: _s(_get(s, "edit_stages", "timings", "index")))
+    row("first query: gzip downloaded (median / max)", lambda s: "-" if _get(s, "browser", "first_query_gzip_max_bytes") is None else
+        f"{s['browser']['first_query_gzip_median_bytes'] / 1024:,.0f} / {s['browser']['first_query_gzip_max_bytes'] / 1024:,.0f} KB")
+    row("first query: results after (median / p95)", lambda s: "-" if _get(s, "browser", "first_query_median_ms") is None else
+        f"{s['browser']['first_query_median_ms']:.0f} / {s['browser']['first_query_p95_ms']:.0f} ms")
     row("index load, Chromium (median)", lambda s: _s(_get(s, "browser", "index_load_ms"), "{:.0f} ms"))
     row("  of which search.js loadIndex", lambda s: _s(_get(s, "browser", "lunr_load_ms"), "{:.0f} ms"))
     row("query median / p95, cold", lambda s: "-" if _get(s, "browser", "query_median_ms") is None else
@@ -176,3 +190,8 @@ def _split_rows(quality: dict[str, Any]) -> list[str]:
                 continue
             lines.append(f"  {split:<28}{s['queries']:>8}{s['hit_at_1']:>8.1%}{s['hit_at_3']:>8.1%}{s['mrr']:>7.3f}")
     return lines
+
+
+def _max_or_none(*values: Any) -> Any:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None

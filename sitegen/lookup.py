@@ -25,7 +25,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from sitegen.ranking import SearchIndex, parse_index_script, query_terms, run_search, searched_terms
+from sitegen.ranking import SearchIndex, query_terms, run_search, searched_terms
+from sitegen.shards import MANIFEST, chunk_file, parse_script, shard_file
 from sitegen.signatures import LINES, Signature, extract, mask
 from sitegen.stemmer import stem
 from sitegen.tokenize import tokenize
@@ -33,7 +34,7 @@ from sitegen.tokenize import tokenize
 MIN_CONFIDENCE = 0.4  # chosen with `make bench` (bench/lookup.py): see README
 MESSAGE_LINES = 10  # input this short with no error line is itself the message searched
 SCHEMA_VERSION = 1
-INDEX_FILE = "search-index.js"
+INDEX_FILE = MANIFEST
 
 
 @dataclass(frozen=True)
@@ -77,18 +78,26 @@ class LookupResult:
 
 
 def load_index(site_dir: Path) -> LoadedIndex:
-    """The search index of a built site: the one place an index is read (a sharded index reads here)."""
-    path = site_dir / INDEX_FILE
-    serialized, store = parse_index_script(path.read_text(encoding="utf-8"))
-    return LoadedIndex(SearchIndex.from_serialized(serialized), {int(d["ref"]): d for d in store},
-                       lambda doc: fix_from_page(site_dir, str(doc.get("url", ""))), str(path))
+    """The search index of a built site: the one place an index is read (its manifest, every term
+    shard and every store chunk)."""
+    index, store = read_index(lambda name: (site_dir / name).read_text(encoding="utf-8"))
+    return LoadedIndex(index, store, lambda doc: fix_from_page(site_dir, str(doc.get("url", ""))), str(site_dir / INDEX_FILE))
 
 
-def index_from_script(script: str, fixes: Mapping[str, str], source: str) -> LoadedIndex:
-    """An index from the text of a search-index.js built in memory, with each page url's fix."""
-    serialized, store = parse_index_script(script)
-    return LoadedIndex(SearchIndex.from_serialized(serialized), {int(d["ref"]): d for d in store},
-                       lambda doc: fixes.get(str(doc.get("url", "")), ""), source)
+def index_from_files(files: Mapping[str, str], fixes: Mapping[str, str], source: str) -> LoadedIndex:
+    """An index from the search files built in memory (shards.build_files), with each page url's fix."""
+    index, store = read_index(files.__getitem__)
+    return LoadedIndex(index, store, lambda doc: fixes.get(str(doc.get("url", "")), ""), source)
+
+
+def read_index(read: Callable[[str], str]) -> tuple[SearchIndex, dict[int, Mapping[str, Any]]]:
+    """The index and the result store (ref -> entry), given `read(path in the site) -> text`."""
+    manifest = parse_script(read(MANIFEST))[1]
+    shards = [parse_script(read(shard_file(key)))[1] for key in manifest["shards"]]
+    store: dict[int, Mapping[str, Any]] = {}
+    for number in manifest["chunks"]:
+        store.update((int(d["ref"]), d) for d in parse_script(read(chunk_file(number)))[1])
+    return SearchIndex.from_files(manifest, shards), store
 
 
 class _FixReader(HTMLParser):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.config import CONFIG_NAME, SiteConfig, find_config, load_config
-from sitegen.lookup import FORMATS, INDEX_FILE, MIN_CONFIDENCE, LoadedIndex, exit_status, index_from_script, load_index, lookup
+from sitegen.lookup import FORMATS, INDEX_FILE, MIN_CONFIDENCE, LoadedIndex, exit_status, index_from_files, load_index, lookup
 
 
 def add_parser(commands: Any) -> None:
@@ -63,16 +63,17 @@ def index_for(config: SiteConfig, say: Any) -> LoadedIndex:
                           f"{config.content_dir}: build the site first, or give --site or --content")
     from sitegen.build import gather
     from sitegen.pages import search_entries
-    from sitegen.search import build_search_index
+    from sitegen.pages import analyse_entries
+    from sitegen.shards import build_files
 
     started = time.perf_counter()
     site = gather(config)
     entries = search_entries(site)
-    script = build_search_index(entries)
+    files = build_files(entries, analyse_entries(entries, {}, config.jobs)[0])
     say(f"no built site at {config.output_dir}: indexed {len(entries)} entries of {config.content_dir} "
         f"in {time.perf_counter() - started:.1f}s")
     fixes = {entry.url: entry.solution for entry in site.entries}
-    return index_from_script(script, fixes, str(config.content_dir))
+    return index_from_files(files, fixes, str(config.content_dir))
 
 
 def _read_log(name: str) -> str:

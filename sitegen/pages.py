@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
 from html import escape
+from pathlib import Path
 
 import jinja2
 
@@ -22,10 +23,11 @@ from sitegen.group import Entry
 from sitegen.related import RelatedLists, related_by_document
 from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
-from sitegen.search import Analysis, SearchEntry, analyse, build_search_index, field_texts
+from sitegen.search import Analysis, SearchEntry, analyse, field_texts
+from sitegen.shards import build_files
+from sitegen.shardupdate import ENTRIES_KEY, content_digest, entry_record, is_index_file, update_files
 from sitegen.urls import errors_url, group_url, page_linker, relative_url, root_of, slugify
 
-SEARCH_INDEX = "search-index.js"
 
 
 def make_environment(site: Site) -> jinja2.Environment:
@@ -233,14 +235,16 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     files["assets/pygments.css"] = pygments_css().encode("utf-8")
     index_started = time.perf_counter()
     entries = search_entries(site)
-    analyses, analysis_cache = analyse_entries(entries, previous_analyses or {}, site.config.jobs)
-    # The index is a function of the entries and their analyses: unchanged inputs, unchanged file.
-    index_fp = fingerprint(SEARCH_INDEX, entries, sorted(analysis_cache))
-    fingerprints[SEARCH_INDEX] = index_fp
-    if previous is not None and previous.get(SEARCH_INDEX) == index_fp and exists(SEARCH_INDEX):
-        reused.append(SEARCH_INDEX)
-    else:
-        files[SEARCH_INDEX] = build_search_index(entries, analyses).encode("utf-8")
+    analyses, analysis_cache, keys = analyse_entries(entries, previous_analyses or {}, site.config.jobs)
+    record = entry_record(entries, keys)
+    index_files, index_reused = search_files(entries, analyses, record, previous or {}, previous_analyses or {}, exists,
+                                             site.config.output_dir)
+    for url, text in index_files.items():
+        files[url] = text.encode("utf-8")
+        fingerprints[url] = content_digest(text)
+    reused.extend(index_reused)
+    fingerprints.update((url, previous[url]) for url in index_reused)  # type: ignore[index]
+    fingerprints[ENTRIES_KEY] = record
     index_seconds = time.perf_counter() - index_started
     files.update(_theme_assets(site))
     for url, source in site.assets.items():
@@ -274,9 +278,27 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
 
 
-def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis]]:
+def search_files(entries: list[SearchEntry], analyses: list[Analysis], record: str, previous: Mapping[str, str],
+                 previous_analyses: Mapping[str, Analysis], exists: Callable[[str], bool], out: Path) -> tuple[dict[str, str], list[str]]:
+    """The search index's files to write, and the last build's to keep: all kept when no entry changed,
+    the touched shards rewritten after an edit (sitegen/shardupdate.py), else every file built."""
+    old = [url for url in previous if is_index_file(url)]
+    if old and previous.get(ENTRIES_KEY) == record and all(exists(url) for url in old):
+        return {}, old
+
+    def read_old(url: str) -> str | None:
+        try:
+            return (out / url).read_text(encoding="utf-8") if exists(url) else None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    update = update_files(entries, analyses, record, previous, previous_analyses, read_old) if old else None
+    return update if update is not None else (build_files(entries, analyses), [])
+
+
+def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis], list[str]]:
     """Search analysis (tokenize, stem) of each entry: reused when its indexed text is unchanged,
-    computed in worker processes when many entries are new."""
+    computed in worker processes when many entries are new. Also each entry's analysis key."""
     keys = [digest(repr(tuple(field_texts(e).items())).encode("utf-8", "surrogateescape")) for e in entries]
     todo = sorted({k: e for k, e in zip(keys, entries) if k not in cache}.items())
     chunks = split(range(len(todo)), jobs) if len(todo) >= ANALYSE_PARALLEL_THRESHOLD else [range(len(todo))]
@@ -284,7 +306,7 @@ def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], j
     for chunk_result in run_chunks(_analyse_chunk, todo, chunks, jobs):
         fresh.update(chunk_result)
     merged = {**cache, **fresh}
-    return [merged[k] for k in keys], {k: merged[k] for k in keys}
+    return [merged[k] for k in keys], {k: merged[k] for k in keys}, keys
 
 
 ANALYSE_PARALLEL_THRESHOLD = 200  # below this, worker start-up costs more than it saves

@@ -27,10 +27,10 @@ Change search.js's ranking, change this module.
 from __future__ import annotations
 
 import bisect
-import json
 import math
 import re
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, Mapping, Sequence
 
 from lunr.stop_word_filter import WORDS as STOP_WORDS
@@ -106,23 +106,86 @@ class Hit:
     together: float = 0.0  # the same share, held by the document's best single field
 
 
+K1, B = 1.2, 0.75  # lunr's BM25 parameters
+
+
 @dataclass(frozen=True)
 class SearchIndex:
-    """search-index.js's compact lunr index, read as search.js's loadIndex reads it."""
+    """The sharded search index (sitegen/shards.py), read as index-loader.js reads it, every shard at once.
+
+    Scores are lunr's BM25, worked out from the term frequencies and field lengths with
+    index-loader.js's arithmetic, operation for operation, and rounded as lunr.js rounds.
+    """
 
     fields: tuple[str, ...]
-    vectors: Mapping[str, Sequence[float]]  # "field/ref" -> [term index, score, ...], by term index
     postings: Mapping[str, tuple[int, Mapping[str, Sequence[int]]]]  # stemmed term -> (term index, {field: refs})
     docs: int  # entries in the index
     dropped: frozenset[str] = frozenset()  # terms whose body postings the index left out
+    tfs: Mapping[str, Mapping[str, Mapping[int, int]]] = dc_field(default_factory=dict)  # term -> field -> ref -> tf
+    counts: Mapping[str, int] = dc_field(default_factory=dict)  # term -> postings its idf counts
+    lengths: Mapping[str, Sequence[int]] = dc_field(default_factory=dict)  # field -> length in each entry, by ref
+    boosts: Mapping[str, float] = dc_field(default_factory=dict)
 
     @classmethod
-    def from_serialized(cls, serialized: Mapping[str, Any]) -> SearchIndex:
-        fields = tuple(serialized["fields"])
-        vectors = dict(serialized["fieldVectors"])
-        postings = {row[0]: (row[1], row[2]) for row in serialized["postings"]}
-        return cls(fields, vectors, postings, len(vectors) // max(1, len(fields)),
-                   frozenset(serialized.get("dropped", ())))
+    def from_files(cls, manifest: Mapping[str, Any], shards: Sequence[Mapping[str, Any]]) -> SearchIndex:
+        """The index of a manifest and every one of its term shards (their registered values)."""
+        fields = tuple(name for name, _ in manifest["fields"])
+        rows = sorted((row for shard in shards for row in shard["terms"]), key=lambda row: _js_order(row[0]))
+        postings: dict[str, tuple[int, Mapping[str, Sequence[int]]]] = {}
+        tfs: dict[str, dict[str, dict[int, int]]] = {}
+        counts: dict[str, int] = {}
+        for index, (term, count, by_field) in enumerate(rows):
+            refs_of: dict[str, list[int]] = {}
+            tf_of: dict[str, dict[int, int]] = {}
+            for name, packed in by_field.items():
+                refs, ref = [], 0
+                for gap in packed[0]:
+                    ref += gap
+                    refs.append(ref)
+                refs_of[name] = refs
+                tf_of[name] = dict(zip(refs, packed[1])) if len(packed) > 1 else dict.fromkeys(refs, 1)
+            postings[term], tfs[term], counts[term] = (index, refs_of), tf_of, count
+        dropped = frozenset(term for shard in shards for term in shard["dropped"])
+        return cls(fields, postings, int(manifest["docs"]), dropped, tfs, counts, dict(manifest["lengths"]),
+                   {name: boost for name, boost in manifest["fields"]})
+
+    def _average(self, field_name: str) -> float:
+        cache = self.__dict__.setdefault("_averages", {})
+        if field_name not in cache:
+            cache[field_name] = sum(self.lengths[field_name]) / self.docs
+        return cache[field_name]
+
+    def _term_at(self, index: int) -> str:
+        terms = self.__dict__.get("_by_index")
+        if terms is None:
+            terms = [""] * len(self.postings)
+            for term, (i, _) in self.postings.items():
+                terms[i] = term
+            object.__setattr__(self, "_by_index", terms)
+        return terms[index]
+
+    def score(self, term: str, field_name: str, ref: int) -> float | None:
+        """The score of `term` in `ref`'s field, as index-loader.js works it out; None when not there."""
+        tf = self.tfs[term].get(field_name, {}).get(ref)
+        if tf is None:
+            return None
+        count = self.counts[term]
+        x = (self.docs - count + 0.5) / (count + 0.5)
+        idf = math.log(1 + abs(x))
+        length = self.lengths[field_name][ref]
+        value = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / self._average(field_name))) + tf)
+        value *= self.boosts[field_name]
+        return _js_round(value * 1000) / 1000
+
+    def dot(self, query: Sequence[tuple[int, float]], field_name: str, ref: int) -> float:
+        """lunr.Vector#dot of the query vector with the field vector of `ref`: only the query's
+        terms meet, added in term order (the term index is the term's place in that order)."""
+        total = 0.0
+        for index, weight in query:
+            value = self.score(self._term_at(index), field_name, ref)
+            if value is not None:
+                total += weight * value
+        return total
 
     def sorted_terms(self) -> list[str]:
         """Every index term in JavaScript's sort order (UTF-16 code units), as search.js's Postings.sorted."""
@@ -230,23 +293,6 @@ def query_terms(text: str) -> list[QueryTerm]:
     return [QueryTerm(term, boost, word=words[term], quoted=words[term] in quoted) for _, (term, boost) in ordered[:MAX_TERMS]]
 
 
-def _dot(query: Sequence[tuple[int, float]], vector: Sequence[float]) -> float:
-    """lunr.Vector#dot: both sorted by term index, products added in that order."""
-    total = 0.0
-    i, j = 0, 0
-    while i < len(query) and j < len(vector):
-        a, b = query[i][0], vector[j]
-        if a < b:
-            i += 1
-        elif a > b:
-            j += 2
-        else:
-            total += query[i][1] * vector[j + 1]
-            i += 1
-            j += 2
-    return total
-
-
 def searched_terms(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[QueryTerm]:
     """The terms rank() queries: the common ones left out while rarer ones remain."""
     rare = [t for t in terms if not index.is_common(t.term)]
@@ -278,7 +324,7 @@ def _lunr_query(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[tuple[in
     scores: dict[int, float] = {}
     matched: dict[int, dict[str, set[str]]] = {}
     for (field, ref), stems in matching.items():
-        dot = _dot(sorted_query[field], index.vectors[f"{field}/{ref}"])
+        dot = index.dot(sorted_query[field], field, ref)
         magnitude = magnitudes[field]
         score = dot / magnitude if magnitude else (math.nan if dot == 0 else math.inf)
         if math.isnan(score):
@@ -423,19 +469,5 @@ def run_search(index: SearchIndex, text: str) -> list[Hit]:
     return retried
 
 
-def parse_index_script(script: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The serialised index and the result store of a search-index.js (see search.py's build_search_index).
-
-    Each is a JSON string literal inside `JSON.parse(...)`; the JSON decoder reads the literal where
-    it starts (a regular expression over the 3 MB literal of 1,000 documents took 0.7 s).
-    """
-    decoder = json.JSONDecoder()
-    found: list[Any] = []
-    at = script.find("JSON.parse(")
-    while at >= 0:
-        literal, end = decoder.raw_decode(script, at + len("JSON.parse("))
-        found.append(json.loads(literal))
-        at = script.find("JSON.parse(", end)
-    if len(found) != 2:
-        raise ValueError(f"expected 2 JSON.parse(...) strings in the search index, found {len(found)}")
-    return found[0], found[1]
+def _js_order(term: str) -> bytes:
+    return term.encode("utf-16-be", "surrogatepass")

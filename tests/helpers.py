@@ -130,3 +130,15 @@ def serve_folder(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def write_search_index(site: Path, entries: Any, **options: Any) -> Path:
+    """The search index of `entries` (every file: manifest, shards, store chunks) written into `site`;
+    returns the manifest's path."""
+    from sitegen.search import analyse
+    from sitegen.shards import MANIFEST, build_files
+
+    for name, text in build_files(entries, [analyse(e) for e in entries], **options).items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+    return site / MANIFEST

@@ -15,8 +15,8 @@ from sitegen import signatures
 from sitegen.build import build, gather
 from sitegen.lookup import load_index
 from sitegen.ranking import run_search
-from sitegen.search import SearchEntry, build_search_index
-from tests.helpers import ROOT, make_config
+from sitegen.search import SearchEntry
+from tests.helpers import ROOT, make_config, write_search_index
 from tests.lookup_logs import SAMPLE_LOGS
 
 JS = Path(__file__).parent / "js"
@@ -92,8 +92,7 @@ def test_parity_holds_where_common_terms_are_left_out(tmp_path: Path) -> None:
                                    tags=tuple(picked[3:5]), root_cause=(), headings=("Fix",),
                                    body=" ".join(rng.choice(words) for _ in range(60)) + " everywhere"))
     site = tmp_path / "site"
-    site.mkdir()
-    (site / "search-index.js").write_text(build_search_index(entries), encoding="utf-8")
+    write_search_index(site, entries)
     queries = [f"RuntimeError: {' '.join(rng.sample(words, 3))} failed {n}" for n in range(60)]
     queries += ["everywhere", "everywhere pools", "issue 7 everywhere", "runtime error database"]
     browser = node({"index": str(site / "search-index.js"), "queries": queries})["searches"]

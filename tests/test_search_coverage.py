@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from sitegen.ranking import SearchIndex, parse_index_script, query_terms, run_search
-from sitegen.search import SearchEntry, build_search_index
+from sitegen.lookup import load_index
+from sitegen.ranking import query_terms, run_search
+from sitegen.search import SearchEntry
+from tests.helpers import write_search_index
 from tests.test_search_index import entry, query
 
 FILLER = "nothing of note here"
@@ -16,10 +18,9 @@ FILLER = "nothing of note here"
 
 def first_refs(tmp_path: Path, entries: Sequence[SearchEntry], text: str) -> tuple[list[str], list[str]]:
     """The top three refs for `text`, from search.js and from sitegen.ranking."""
-    script = tmp_path / "search-index.js"
-    script.write_text(build_search_index(entries), encoding="utf-8")
+    script = write_search_index(tmp_path, entries)
     [found] = query(script, [text])
-    index = SearchIndex.from_serialized(parse_index_script(script.read_text(encoding="utf-8"))[0])
+    index = load_index(tmp_path).index
     return found["refs"][:3], [str(hit.ref) for hit in run_search(index, text)[:3]]
 
 

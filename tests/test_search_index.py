@@ -21,9 +21,10 @@ from lunr.builder import Builder
 from sitegen.build import build, gather
 from sitegen.pages import search_entries
 from sitegen.search import (FIELDS, MIN_SCORES, build_compact_index, compact, SCORE_DECIMALS, AnalysedBuilder, Analysis, SearchEntry, analyse,
-                            build_index, build_search_index, configure, field_texts)
+                            build_index, configure, field_texts)
+from sitegen.shards import build_files
 from sitegen.tokenize import tokenize
-from tests.helpers import ROOT, make_config
+from tests.helpers import ROOT, make_config, write_search_index
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "themes" / "default" / "assets" / "vendor"
@@ -116,9 +117,7 @@ def run_node(script: str, *args: str, stdin: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def index_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("site") / "search-index.js"
-    path.write_text(build_search_index(ENTRIES), encoding="utf-8")
-    return path
+    return write_search_index(tmp_path_factory.mktemp("site"), ENTRIES)
 
 
 def query(index_script: Path, queries: list[Any]) -> list[dict[str, Any]]:
@@ -236,13 +235,19 @@ def test_hostile_queries_never_throw(index_script: Path) -> None:
     assert query(index_script, ["", "   "]) == [{"refs": [], "terms": 0}] * 2
 
 
+def index_files(entries: Sequence[SearchEntry], **options: Any) -> dict[str, str]:
+    return build_files(entries, [analyse(e) for e in entries], **options)
+
+
 def test_script_is_safe_to_embed_and_deterministic() -> None:
-    script = build_search_index(ENTRIES)
-    assert script == build_search_index(list(reversed(ENTRIES)))
-    assert "<" not in script and ">" not in script and "&" not in script.replace("&&", "")
-    assert script.isascii()
-    assert script.startswith("/*") and "window.SITEGEN_SEARCH = {" in script
-    assert "JSON.parse(" in script
+    files = index_files(ENTRIES)
+    assert files == index_files(list(reversed(ENTRIES)))
+    assert "search-index.js" in files and any(name.startswith("search/t-") for name in files)
+    for script in files.values():
+        assert "<" not in script and ">" not in script and "&" not in script.replace("&&", "")
+        assert script.isascii()
+        assert script.startswith("/*") and "window.SITEGEN_SEARCH_ADD(" in script
+        assert "JSON.parse(" in script
 
 
 def test_store_holds_what_results_show(index_script: Path) -> None:
@@ -263,15 +268,14 @@ def test_whole_body_and_whole_symptoms_are_indexed(tmp_path: Path) -> None:
     # An error message at word 5,000 of a long guide is found (issue 13: only 400 words were indexed).
     entries = [entry(1, "Long guide", body="filler words here " * 2000 + "GreenletSpawnError: loop closed"),
                *(entry(n, f"Other {n}", body="nothing of note") for n in range(2, 12))]
-    script = tmp_path / "search-index.js"
-    script.write_text(build_search_index(entries), encoding="utf-8")
+    script = write_search_index(tmp_path, entries)
     [found] = query(script, ["GreenletSpawnError: loop closed"])
     assert found["refs"][:1] == ["1"]
 
 
 def test_duplicate_refs_are_refused() -> None:
     with pytest.raises(ValueError, match="refs"):
-        build_search_index([entry(1, "a"), entry(1, "b")])
+        index_files([entry(1, "a"), entry(1, "b")])
 
 
 def test_vendored_lunr_is_the_expected_release() -> None:
@@ -361,13 +365,13 @@ def test_weak_body_postings_are_dropped_and_the_rest_keep_their_scores() -> None
 
 
 def test_cached_analyses_give_identical_bytes() -> None:
-    fresh = build_search_index(MIXED)
+    fresh = index_files(MIXED)
     cached = [pickle.loads(pickle.dumps(analyse(e))) for e in MIXED]
     assert all(isinstance(a, Analysis) for a in cached)
-    assert build_search_index(MIXED, cached) == fresh
+    assert build_files(MIXED, cached) == fresh
     order = list(range(len(MIXED)))
     random.Random(3).shuffle(order)
-    assert build_search_index([MIXED[i] for i in order], [cached[i] for i in order]) == fresh
+    assert build_files([MIXED[i] for i in order], [cached[i] for i in order]) == fresh
     # An analysis depends on the texts only: refs and urls shift as documents come and go.
     moved = [dataclasses.replace(e, ref=e.ref + 1000, url="moved/" + e.url) for e in MIXED]
     assert [analyse(e) for e in moved] == cached
@@ -375,7 +379,7 @@ def test_cached_analyses_give_identical_bytes() -> None:
 
 def test_analyses_must_match_entries() -> None:
     with pytest.raises(ValueError, match="analyses"):
-        build_search_index(ENTRIES, [analyse(e) for e in ENTRIES[:-1]])
+        build_files(ENTRIES, [analyse(e) for e in ENTRIES[:-1]])
     builder = configure(AnalysedBuilder())
     with pytest.raises(ValueError, match="fields"):
         builder.add_analysis("0", Analysis(analyse(ENTRIES[0]).fields[:3]))
@@ -422,8 +426,7 @@ def symptom_quality(entries: Sequence[SearchEntry], index_script: Path) -> dict[
 
 def test_sample_symptoms_find_their_documents(tmp_path: Path) -> None:
     entries = search_entries(gather(make_config(ROOT / "content", tmp_path / "site")))
-    script = tmp_path / "search-index.js"
-    script.write_text(build_search_index(entries), encoding="utf-8")
+    script = write_search_index(tmp_path, entries)
     quality = symptom_quality(entries, script)
     assert quality["pasted"]["queries"] > 100 and quality["renamed"]["queries"] > 10
     # Measured when the size bounds were chosen (the same as before them): hit@3 1.0 both ways,
@@ -435,22 +438,63 @@ def test_sample_symptoms_find_their_documents(tmp_path: Path) -> None:
     assert quality["pasted"]["mrr"] >= 0.98 and quality["renamed"]["mrr"] >= 0.93, quality
 
 
-def test_load_index_answers_exactly_as_lunr_index_load(tmp_path: Path) -> None:
-    """search.js loads the index without lunr's token set; every query must rank and score the same."""
-    out = tmp_path / "site"
-    build(make_config(ROOT / "content", out))
-    titles = [d["title"] for d in run_node("run_queries.js", str(out / "search-index.js"), stdin=[])["docs"]]
+def compare_with_stock(manifest: Path, reference: dict[str, Any], queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """tests/js/compare_load.js: stock lunr.Index.load of `reference` against the sharded index at
+    `manifest`, whole and loaded shard by shard as a first query in the browser loads it."""
+    path = manifest.parent / "reference.json"
+    path.write_text(json.dumps(reference), encoding="utf-8")
+    return run_node("compare_load.js", str(manifest), str(path), stdin=queries)
+
+
+def typed_queries(titles: Sequence[str]) -> list[dict[str, Any]]:
     queries: list[dict[str, Any]] = []
     for title in titles:
         words = title.split()
         queries.append({"text": title, "prefix": False})
         queries.append({"text": " ".join(words[:2])[:-2], "prefix": True})  # typing, a word half done
+        longest = max(words, key=len)
+        if len(longest) >= 6:  # a typo: the retry loads the shards of the word's first letter
+            queries.append({"text": longest[0] + longest[2:], "prefix": False})
+    return queries
+
+
+def test_load_index_answers_exactly_as_lunr_index_load(tmp_path: Path) -> None:
+    """The sharded index, scored in the browser, ranks and scores every query as stock lunr.Index.load
+    of the same index with its scores baked in by Python (the body postings dropped alike)."""
+    out = tmp_path / "site"
+    result = build(make_config(ROOT / "content", out))
+    entries = search_entries(result.site)
+    queries = typed_queries([e.title for e in entries])
     queries += [{"text": "zzzz-nothing", "prefix": True}, {"text": "a", "prefix": True}, {"text": "", "prefix": False}]
     queries += [{"term": "conection", "editDistance": 1}, {"term": "*pool"}, {"term": "p*ol"},
                 {"term": "time", "wildcard": 2}]  # a trailing wildcard clause, as the typing prefix uses
-    found = run_node("compare_load.js", str(out / "search-index.js"), stdin=queries)
+    found = compare_with_stock(out / "search-index.js", build_index(entries, min_scores=MIN_SCORES, decimals=3), queries)
     assert found["compared"] == len(queries) > 80
     assert found["differences"] == []
+
+
+@pytest.mark.parametrize("prefix", [None, 0, 2])
+def test_rankings_of_the_sharded_index_equal_stock_lunr_js(tmp_path: Path, prefix: int | None) -> None:
+    """Generated documents (bench.generate), indexed by lunr.js's own builder in node and by sitegen's
+    shards: the same top results in the same order, with the same scores, over many queries."""
+    from bench.generate import write_docs
+
+    write_docs(tmp_path / "docs", 260, seed=11)
+    entries = search_entries(gather(make_config(tmp_path / "docs", tmp_path / "site")))
+    site = tmp_path / "site"
+    site.mkdir()
+    # lunr.js drops no posting: nor does the index compared with it.
+    manifest = write_search_index(site, entries, min_scores={}, prefix=prefix)
+    spec = {"fields": [list(field) for field in FIELDS],
+            "docs": [{"ref": str(e.ref), "fields": field_texts(e)} for e in entries]}
+    reference = run_node("build_index.js", stdin=spec)
+    queries = typed_queries([e.title for e in entries])
+    queries += [{"text": symptom, "prefix": False} for e in entries for symptom in e.symptoms]
+    found = compare_with_stock(manifest, reference, queries)
+    assert found["compared"] == len(queries) > 500
+    assert found["differences"] == [], found["differences"][:3]
+    # Cold queries, each on a fresh index loading only the shards prepare() asks for, answered alike.
+    assert found["lazyQueries"] >= 100 and found["lazyShards"] >= found["lazyQueries"] - 5
 
 
 def test_only_the_word_being_typed_is_a_prefix() -> None:
@@ -466,14 +510,12 @@ def test_only_the_word_being_typed_is_a_prefix() -> None:
 
 def test_terms_in_most_documents_are_left_out_while_rarer_ones_remain(tmp_path: Path) -> None:
     entries = [entry(i, f"Everywhere note {i}", body=f"marker{i:03d} and other words") for i in range(120)]
-    script = tmp_path / "search-index.js"
-    script.write_text(build_search_index(entries), encoding="utf-8")
+    script = write_search_index(tmp_path, entries)
     alone, with_rare = query(script, ["everywhere", "everywhere marker007"])
     assert len(alone["refs"]) == 120  # alone, a common term still finds what it can
     assert with_rare["refs"] == ["7"]  # beside a rarer one, it no longer drags in every document
-    few = tmp_path / "few" / "search-index.js"
-    few.parent.mkdir()
-    few.write_text(build_search_index(entries[:40]), encoding="utf-8")
+    (tmp_path / "few").mkdir()
+    few = write_search_index(tmp_path / "few", entries[:40])
     [small_site] = query(few, ["everywhere marker007"])
     assert len(small_site["refs"]) == 40 and small_site["refs"][0] == "7"  # small sites keep every term
 
@@ -506,8 +548,7 @@ def test_a_result_covering_the_whole_query_beats_a_title_match_of_two_words(tmp_
         entry(2, "Workers stop", body="The cleanup worker reports registry stalled while the queue drains."),
         *(entry(n, f"Unrelated {n}", body="nothing of note here") for n in range(3, 14)),
     ]
-    script = tmp_path / "search-index.js"
-    script.write_text(build_search_index(entries), encoding="utf-8")
+    script = write_search_index(tmp_path, entries)
     [found] = query(script, ["cleanup worker registry stalled queue"])
     assert found["refs"][:2] == ["2", "1"]  # by score alone, the title match of two words came first
 
@@ -515,8 +556,7 @@ def test_a_result_covering_the_whole_query_beats_a_title_match_of_two_words(tmp_
 def test_a_pasted_word_is_not_a_prefix_but_a_typed_one_is(tmp_path: Path) -> None:
     entries = [entry(1, "Session errors", symptoms=("greenlet_spawn has not been called",)),
                *(entry(n, f"Other {n}", body="cleanup of caches") for n in range(2, 6))]
-    script = tmp_path / "search-index.js"
-    script.write_text(build_search_index(entries), encoding="utf-8")
+    script = write_search_index(tmp_path, entries)
     pasted, typed = query(script, [{"text": "cache greenl", "prefix": False}, {"text": "cache greenl", "prefix": True}])
     assert "1" not in pasted["refs"] and typed["refs"][:1] == ["1"]
 
@@ -524,8 +564,7 @@ def test_a_pasted_word_is_not_a_prefix_but_a_typed_one_is(tmp_path: Path) -> Non
 def test_a_typo_in_a_longer_word_is_corrected_one_edit_away(tmp_path: Path) -> None:
     entries = [entry(1, "Gateway timeout", body="The gateway closes idle connections."),
                *(entry(n, f"Other {n}", body="nothing of note here") for n in range(2, 6))]
-    script = tmp_path / "search-index.js"
-    script.write_text(build_search_index(entries), encoding="utf-8")
+    script = write_search_index(tmp_path, entries)
     found = run_node("typo.js", str(script), stdin=["gatway timeuot", "gate"])
     assert found[0]["refs"][:1] == ["1"] and found[0]["showing"] == "gateway timeout"
     assert found[1]["showing"] is None  # short words are never "corrected"

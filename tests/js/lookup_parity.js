@@ -4,7 +4,6 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const vm = require("vm");
 const assets = path.join(__dirname, "../../themes/default/assets");
 const search = require(path.join(assets, "search.js"));
 const signatures = require(path.join(assets, "signatures.js"));
@@ -12,9 +11,7 @@ const signatures = require(path.join(assets, "signatures.js"));
 const input = JSON.parse(fs.readFileSync(0, "utf8"));
 let searches = [];
 if (input.index) {
-  const sandbox = { window: {} };
-  vm.runInNewContext(fs.readFileSync(input.index, "utf8"), sandbox);
-  const idx = search.loadIndex(JSON.parse(JSON.stringify(sandbox.window.SITEGEN_SEARCH.index)));
+  const idx = search.readSite((name) => fs.readFileSync(path.join(path.dirname(input.index), name), "utf8")).idx;
   searches = input.queries.map((text) =>
     search.runSearch(idx, text, { prefix: false }).slice(0, 10).map((h) => [Number(h.ref), h.score]));
 }

@@ -4,15 +4,12 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const vm = require("vm");
 const assets = path.join(__dirname, "../../themes/default/assets");
 const lunr = require(path.join(assets, "vendor/lunr.min.js"));
 const search = require(path.join(assets, "search.js"));
 
-const sandbox = { window: {} };
-vm.runInNewContext(fs.readFileSync(process.argv[2], "utf8"), sandbox);
-const data = sandbox.window.SITEGEN_SEARCH;
-const idx = search.loadIndex(JSON.parse(JSON.stringify(data.index)));
+const data = search.readSite((name) => fs.readFileSync(path.join(path.dirname(process.argv[2]), name), "utf8"));
+const idx = data.idx;
 const queries = JSON.parse(fs.readFileSync(0, "utf8"));
 // runSearch never throws by design; it reports on console.error, which counts as a failure here.
 let logged = [];

@@ -3,12 +3,9 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const vm = require("vm");
 const search = require(path.join(__dirname, "../../themes/default/assets/search.js"));
 
-const sandbox = { window: {} };
-vm.runInNewContext(fs.readFileSync(process.argv[2], "utf8"), sandbox);
-const idx = search.loadIndex(sandbox.window.SITEGEN_SEARCH.index);
+const idx = search.readSite((name) => fs.readFileSync(path.join(path.dirname(process.argv[2]), name), "utf8")).idx;
 const queries = JSON.parse(fs.readFileSync(0, "utf8"));
 process.stdout.write(JSON.stringify(queries.map((text) => {
   const found = search.search(idx, text, { prefix: false });

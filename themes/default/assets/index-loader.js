@@ -1,5 +1,19 @@
 /*
- * sitegen search: the index in search-index.js, made into a lunr.Index quickly.
+ * sitegen search: the sharded index (sitegen/shards.py) made into a lunr.Index, piece by piece.
+ *
+ * search-index.js (the manifest) names the fields and boosts, holds every entry's field lengths
+ * and lists the term shards; search/t-<key>.js holds the terms starting with <key>, with each
+ * posting's term frequency; search/d-<n>.js holds result-store entries. Every file is a script
+ * calling window.SITEGEN_SEARCH_ADD(name, data): a <script> tag loads it, also from file://.
+ *
+ * No score is shipped: lunr 2.3.9's BM25 (k1 1.2, b 0.75, field boosts, lunr.idf, rounded to 3
+ * decimals as lunr's builder rounds) is worked out here, for the postings a query meets.
+ * lunr.Index#query is used unchanged: it scores a field as queryVector.similarity(fieldVector),
+ * the dot product over the query vector's magnitude, and the dot product only meets the query's
+ * own terms. So the field vector lunr asks for is made when it asks, holding just the terms this
+ * query expanded to (each passes through TermList#ready first): the very score the whole vector
+ * would give. Vector indexes are the terms themselves: lunr.Vector only compares them (<, >, ==),
+ * and strings keep one order however shards arrive.
  *
  * Needs, before it: vendor/lunr.min.js. Used by search.js (and by node tests, through it).
  */
@@ -8,60 +22,299 @@
     module.exports = factory(require("./vendor/lunr.min.js"));
   } else {
     root.sitegen = root.sitegen || {};
-    root.sitegen.loadIndex = factory(root.lunr).loadIndex;
+    var made = factory(root.lunr);
+    root.sitegen.loadIndex = made.loadIndex;
+    root.sitegen.indexLoader = made;
   }
 })(typeof self !== "undefined" ? self : this, function (lunr) {
   "use strict";
 
-  /**
-   * lunr.Index.load, less the two costs that made up most of its time: building the token set
-   * automaton of every index term, and creating every posting object up front. The queries made
-   * here (whole terms, and a trailing wildcard while typing) need only a sorted list of terms,
-   * and each posting is built the first time a query reaches its term. Any other clause builds
-   * the real token set on first use.
-   */
-  function loadIndex(serialized) {
-    var fieldVectors = Object.create(null);
-    serialized.fieldVectors.forEach(function (pair) { fieldVectors[pair[0]] = new lunr.Vector(pair[1]); });
-    var postings = new Postings(serialized.fields, serialized.postings);
+  var K1 = 1.2;
+  var B = 0.75;
+  var NOTHING = Object.freeze({});
+  var REGISTER = "SITEGEN_SEARCH_ADD";
+
+  /** An index holding no term yet: `idx.sitegenShards.add(name, data)` adds each shard's terms. */
+  function createIndex(manifest) {
+    if (manifest.format !== 1) throw new Error("search index format " + manifest.format + " is not known to this search.js");
+    var fields = manifest.fields.map(function (f) { return f[0]; });
+    var postings = new Postings(fields);
+    var scorer = new Scorer(manifest, postings);
+    var fieldVectors = new Proxy(Object.create(null), {
+      get: function (target, name) { return typeof name === "string" ? scorer.vector(name) : undefined; }
+    });
     var idx = new lunr.Index({
-      fields: serialized.fields,
+      fields: fields,
       fieldVectors: fieldVectors,
       invertedIndex: postings.built,
       tokenSet: new TermList(postings),
-      pipeline: lunr.Pipeline.load(serialized.pipeline)
+      pipeline: lunr.Pipeline.load(manifest.pipeline)
     });
     idx.sitegenPostings = postings;
     // Terms in so many documents that the index left out their body postings (sitegen/search.py).
     idx.sitegenDropped = Object.create(null);
-    (serialized.dropped || []).forEach(function (term) { idx.sitegenDropped[term] = true; });
+    idx.sitegenDocs = manifest.docs;
+    idx.sitegenShards = new Shards(manifest, idx);
+    // Each query starts with no term expanded and no vector made.
+    idx.query = function (fn) {
+      postings.active = [];
+      postings.isActive = Object.create(null);
+      scorer.made = Object.create(null);
+      var query = new lunr.Query(this.fields);
+      fn.call(query, query);
+      var plain = query.clauses.every(function (c) { return c.presence === lunr.Query.presence.OPTIONAL; });
+      if (!plain) return lunr.Index.prototype.query.call(this, function (q) { q.clauses = query.clauses; });
+      return quickQuery(this, query, postings, scorer);
+    };
     return idx;
   }
 
-  var NOTHING = Object.freeze({});
+  /**
+   * lunr.Index#query for optional clauses (all sitegen makes), the same results with the same
+   * scores to the last bit, without an object per posting: per field, the dot product of the query
+   * vector with each document's field vector is added up term by term in term order (lunr.Vector's
+   * order), each field's share is dot / |query vector| (lunr.Vector#similarity), and a document's
+   * fields are added in the order lunr first meets each (field, document). lunr's own query stays
+   * for anything else (a required or prohibited clause).
+   */
+  function quickQuery(idx, query, postings, scorer) {
+    var fields = idx.fields;
+    var boosts = Object.create(null); // the query vector: term -> boost (the same in every field)
+    var terms = [];
+    var seen = Object.create(null); // term -> its refs are in `order` already
+    var order = []; // (field, ref) pairs in the order lunr meets them: field index * docs + ref
+    var docs = scorer.docs + 1;
+    var met = new Uint8Array(fields.length * docs);
+    var pairTerms = []; // (field, ref) pair -> its terms, in the order met (lunr's MatchData of the pair)
+    query.clauses.forEach(function (clause) {
+      var words = clause.usePipeline ? idx.pipeline.runString(clause.term, { fields: clause.fields }) : [clause.term];
+      words.forEach(function (word) {
+        clause.term = word;
+        var expanded = idx.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
+        expanded.forEach(function (term) {
+          if (!(term in boosts)) terms.push(term);
+          boosts[term] = (boosts[term] || 0) + clause.boost;
+          if (seen[term]) return;
+          seen[term] = true;
+          var row = postings.row(term);
+          for (var f = 0; f < fields.length; f++) {
+            var refs = row[2][fields[f]];
+            if (!refs) continue;
+            for (var i = 0; i < refs.length; i++) {
+              var at = f * docs + refs[i];
+              if (!met[at]) { met[at] = 1; order.push(at); pairTerms[at] = [term]; }
+              else pairTerms[at].push(term);
+            }
+          }
+        });
+      });
+    });
+    terms.sort();
+    var magnitude = 0;
+    terms.forEach(function (term) { magnitude += boosts[term] * boosts[term]; });
+    magnitude = Math.sqrt(magnitude);
+    var dots = new Float64Array(fields.length * docs);
+    for (var f = 0; f < fields.length; f++) {
+      for (var t = 0; t < terms.length; t++) {
+        var row = postings.row(terms[t]);
+        var refs = row[2][fields[f]];
+        if (!refs) continue;
+        var tfs = postings.tfs[terms[t]][fields[f]];
+        var boost = boosts[terms[t]];
+        for (var i = 0; i < refs.length; i++) {
+          dots[f * docs + refs[i]] += boost * scorer.score(row[1], tfs ? tfs[i] : 1, fields[f], refs[i]);
+        }
+      }
+    }
+    var results = [];
+    var byRef = Object.create(null);
+    for (var k = 0; k < order.length; k++) {
+      var ref = order[k] % docs;
+      var field = fields[(order[k] - ref) / docs];
+      var score = dots[order[k]] / magnitude || 0;
+      var found = byRef[ref];
+      if (found) found.score += score;
+      else results.push(found = byRef[ref] = { ref: String(ref), score: score, matchData: { metadata: Object.create(null) } });
+      // The pairs' matched terms combined as lunr.MatchData#combine does: a term first met keeps its place.
+      var meta = found.matchData.metadata;
+      var list = pairTerms[order[k]];
+      for (var j = 0; j < list.length; j++) (meta[list[j]] || (meta[list[j]] = Object.create(null)))[field] = NOTHING;
+    }
+    return results.sort(function (a, b) { return b.score - a.score; });
+  }
+
+  /** BM25 scores of postings, and the field vectors lunr asks for, made from them. */
+  function Scorer(manifest, postings) {
+    this.postings = postings;
+    this.lengths = manifest.lengths;
+    this.docs = manifest.docs;
+    this.made = Object.create(null);
+    this.sorted = [];
+    this.sortedOf = null;
+    this.average = Object.create(null);
+    this.boost = Object.create(null);
+    var average = this.average;
+    var boost = this.boost;
+    manifest.fields.forEach(function (f) {
+      var total = 0;
+      var lengths = manifest.lengths[f[0]];
+      for (var i = 0; i < lengths.length; i++) total += lengths[i];
+      average[f[0]] = total / manifest.docs;
+      boost[f[0]] = f[1];
+    });
+  }
+
+  /** The vector of "field/ref": the score of each term of this query the field holds, by term. */
+  Scorer.prototype.vector = function (name) {
+    var vector = this.made[name];
+    if (vector) return vector;
+    var slash = name.indexOf("/");
+    var field = name.slice(0, slash);
+    var ref = Number(name.slice(slash + 1));
+    // The query's terms, in order: sorted once per query (no term is added once vectors are asked for).
+    if (this.sortedOf !== this.postings.active || this.sorted.length !== this.postings.active.length) {
+      this.sortedOf = this.postings.active;
+      this.sorted = this.postings.active.slice().sort();
+    }
+    var active = this.sorted;
+    var elements = [];
+    for (var i = 0; i < active.length; i++) {
+      var tf = this.postings.tf(active[i], field, ref);
+      if (tf) elements.push(active[i], this.score(this.postings.rows[active[i]][1], tf, field, ref));
+    }
+    return (this.made[name] = new lunr.Vector(elements));
+  };
+
+  /** lunr.Builder#createFieldVectors for one posting, operation for operation (document boost 1). */
+  Scorer.prototype.score = function (count, tf, field, ref) {
+    var x = (this.docs - count + 0.5) / (count + 0.5);
+    var idf = Math.log(1 + Math.abs(x)); // lunr.idf
+    var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (this.lengths[field][ref] / this.average[field])) + tf);
+    score *= this.boost[field];
+    return Math.round(score * 1000) / 1000;
+  }
+
+  /** An index with every shard given already added (node tests and tools: the whole index at once). */
+  function loadIndex(manifest, shards) {
+    var idx = createIndex(manifest);
+    Object.keys(shards || {}).forEach(function (key) { idx.sitegenShards.add(key, shards[key]); });
+    return idx;
+  }
+
+  function Shards(manifest, idx) {
+    this.manifest = manifest;
+    this.idx = idx;
+    this.loaded = Object.create(null);
+    this.prefix = manifest.prefix;
+    this.keys = manifest.shards;
+    this.known = Object.create(null);
+    var known = this.known;
+    this.keys.forEach(function (key) { known[key] = true; });
+  }
+
+  /** The shard holding `term` (a stemmed index term), or null when no shard could hold it. */
+  Shards.prototype.keyOf = function (term) {
+    var key = term.slice(0, this.prefix);
+    return this.known[key] ? key : null;
+  };
+
+  /** The shards holding every term that starts with `word`. */
+  Shards.prototype.keysStarting = function (word) {
+    if (word.length >= this.prefix) {
+      var key = this.keyOf(word);
+      return key === null ? [] : [key];
+    }
+    return this.keys.filter(function (key) { return key.lastIndexOf(word, 0) === 0; });
+  };
+
+  /** Adds one term shard: its terms' postings, which lunr reads (and scores) as queries meet them. */
+  Shards.prototype.add = function (key, data) {
+    if (this.loaded[key]) return;
+    this.loaded[key] = true;
+    var postings = this.idx.sitegenPostings;
+    var dropped = this.idx.sitegenDropped;
+    data.dropped.forEach(function (term) { dropped[term] = true; });
+    data.terms.forEach(function (row) { postings.add(row); });
+    postings.settle();
+  };
 
   /**
-   * sitegen writes postings compactly, [term, term index, {field: [refs]}] (sitegen/search.py,
-   * compact); lunr reads {_index, field: {ref: metadata}} for every field from `built`. Nothing
-   * writes to these objects, so the empty ones are shared.
+   * Postings of the terms loaded so far: rows[term] = [term, postings idf counted, {field: [refs]}];
+   * lunr reads {_index, field: {ref: metadata}} for every field from `built`, made on first use.
+   * Nothing writes to these objects, so the empty ones are shared.
    */
-  function Postings(fields, rows) {
+  function Postings(fields) {
     this.fields = fields;
     this.rows = Object.create(null);
+    this.packed = Object.create(null); // term -> the shard's {field: [ref gaps, tfs]}, until decoded
+    this.tfs = Object.create(null); // term -> field -> {ref: tf}, made on first use
     this.built = Object.create(null);
-    var terms = [];
-    for (var i = 0; i < rows.length; i++) {
-      this.rows[rows[i][0]] = rows[i];
-      terms.push(rows[i][0]);
-    }
-    this.sorted = terms.sort();
+    this.sorted = [];
+    this.fresh = [];
+    this.active = []; // the terms the running query expanded to
+    this.isActive = Object.create(null);
   }
+
+  /** A shard's row [term, postings idf counts, {field: [ref gaps, tfs]}]; decoded on first use. */
+  Postings.prototype.add = function (row) {
+    this.rows[row[0]] = [row[0], row[1], null];
+    this.packed[row[0]] = row[2];
+    this.fresh.push(row[0]);
+  };
+
+  /** rows[term] with its refs per field: [term, count, {field: [refs]}]. */
+  Postings.prototype.row = function (term) {
+    var row = this.rows[term];
+    if (!row || row[2]) return row;
+    var packed = this.packed[term];
+    var byField = Object.create(null);
+    var tfs = Object.create(null);
+    Object.keys(packed).forEach(function (field) {
+      var gaps = packed[field][0];
+      var refs = new Array(gaps.length);
+      var ref = 0;
+      for (var i = 0; i < gaps.length; i++) {
+        ref += gaps[i];
+        refs[i] = ref;
+      }
+      byField[field] = refs;
+      tfs[field] = packed[field][1] || null; // null: every tf is 1
+    });
+    row[2] = byField;
+    this.tfs[term] = tfs;
+    delete this.packed[term];
+    return row;
+  };
+
+  /** How often `term` occurs in `ref`'s field (0: not there). */
+  Postings.prototype.tf = function (term, field, ref) {
+    var row = this.row(term);
+    var refs = row && row[2][field];
+    if (!refs) return 0;
+    var low = 0;
+    var high = refs.length;
+    while (low < high) {
+      var mid = (low + high) >>> 1;
+      if (refs[mid] < ref) low = mid + 1;
+      else high = mid;
+    }
+    if (refs[low] !== ref) return 0;
+    var tfs = this.tfs[term][field];
+    return tfs ? tfs[low] : 1;
+  };
+
+  /** Keeps `sorted` (every loaded term, in order) after a shard's terms came in. */
+  Postings.prototype.settle = function () {
+    if (!this.fresh.length) return;
+    this.sorted = this.sorted.concat(this.fresh).sort();
+    this.fresh = [];
+  };
 
   Postings.prototype.get = function (term) {
     var posting = this.built[term];
     if (posting || !(term in this.rows)) return posting;
-    var row = this.rows[term];
-    posting = { _index: row[1] };
+    var row = this.row(term);
+    posting = { _index: term };
     this.fields.forEach(function (field) {
       var refs = row[2][field];
       if (!refs) {
@@ -80,6 +333,7 @@
   function TermList(postings) {
     this.postings = postings;
     this.full = null;
+    this.fullOf = null;
   }
 
   TermList.prototype.intersect = function (clause) {
@@ -98,7 +352,11 @@
       word += keys[0];
       node = node.edges[keys[0]];
     }
-    if (!this.full) this.full = lunr.TokenSet.fromArray(this.postings.sorted);
+    // Any other clause (fuzzy, inner wildcards): lunr's own token set of the terms loaded so far.
+    if (this.fullOf !== this.postings.sorted) {
+      this.full = lunr.TokenSet.fromArray(this.postings.sorted);
+      this.fullOf = this.postings.sorted;
+    }
     return this.ready(this.full.intersect(clause).toArray());
   };
 
@@ -124,7 +382,13 @@
   /** `terms`, once lunr can read each one's postings. */
   TermList.prototype.ready = function (terms) {
     var postings = this.postings;
-    terms.forEach(function (term) { postings.get(term); });
+    terms.forEach(function (term) {
+      postings.get(term);
+      if (!postings.isActive[term]) {
+        postings.isActive[term] = true;
+        postings.active.push(term);
+      }
+    });
     return listOf(terms);
   };
 
@@ -147,5 +411,156 @@
     return { toArray: function () { return terms; } };
   }
 
-  return { loadIndex: loadIndex };
+  /* ------------------------------------------------------------------ files */
+
+  /** The file of shard `key` (sitegen/shards.py shard_file). */
+  function shardFile(key) {
+    if (/^[a-z0-9]*$/.test(key)) return "search/t-" + key + ".js";
+    var hex = "";
+    for (var i = 0; i < key.length; i++) hex += ("000" + key.charCodeAt(i).toString(16)).slice(-4);
+    return "search/t-x" + hex + ".js";
+  }
+
+  function chunkFile(number) {
+    return "search/d-" + number + ".js";
+  }
+
+  /** The value a search index file registers, from its text (node: no <script> tags there). */
+  function evaluate(text) {
+    var got = [];
+    var win = {};
+    win[REGISTER] = function (name, data) { got.push([name, data]); };
+    new Function("window", text)(win); // eslint-disable-line no-new-func
+    if (got.length !== 1) throw new Error("a search index file registers " + got.length + " values, not 1");
+    return got[0];
+  }
+
+  /**
+   * The whole index of a built site, read with `read(path relative to the site) -> text`:
+   * {idx, docs: [store entries by ref]}. For node tests and tools; the browser loads by the piece.
+   */
+  function readSite(read) {
+    var manifest = evaluate(read("search-index.js"))[1];
+    var shards = {};
+    manifest.shards.forEach(function (key) { shards[key] = evaluate(read(shardFile(key)))[1]; });
+    var docs = [];
+    manifest.chunks.forEach(function (n) { docs = docs.concat(evaluate(read(chunkFile(n)))[1]); });
+    return { idx: loadIndex(manifest, shards), docs: docs, manifest: manifest };
+  }
+
+  /* --------------------------------------------------------------- browser */
+
+  /**
+   * Loads the index's files on demand with <script> tags, each once. `root`: the site's root
+   * address from the page. The manifest first (`open`), then the term shards a query needs
+   * (`terms`) and the store chunks of the results shown (`docs`).
+   */
+  function Loader(win, doc, root) {
+    this.win = win;
+    this.doc = doc;
+    this.root = root;
+    this.idx = null;
+    this.store = Object.create(null); // ref -> store entry
+    this.waiting = Object.create(null); // file name -> callbacks
+    this.done = Object.create(null); // file name -> registered value
+    var self = this;
+    var previous = win[REGISTER];
+    win[REGISTER] = function (name, data) {
+      self.done[name] = data;
+      if (typeof previous === "function") previous(name, data);
+    };
+  }
+
+  /** Loads the script registering `name` (unless it did already); callback(err, value). */
+  Loader.prototype.load = function (name, file, callback) {
+    if (name in this.done) return callback(null, this.done[name]);
+    var waiters = this.waiting[name];
+    if (waiters) return waiters.push(callback);
+    waiters = this.waiting[name] = [callback];
+    var self = this;
+    function finish(err) {
+      delete self.waiting[name];
+      if (!err && !(name in self.done)) err = new Error(file + " did not register " + name);
+      waiters.forEach(function (fn) { fn(err || null, self.done[name]); });
+    }
+    var script = this.doc.createElement("script");
+    script.src = this.root + file;
+    script.onload = function () { finish(null); };
+    script.onerror = function () { finish(new Error(file + " could not be loaded")); };
+    this.doc.body.appendChild(script);
+  };
+
+  /** Loads every (name, file) pair; callback(err) once all are in. */
+  Loader.prototype.loadAll = function (pairs, callback) {
+    var left = pairs.length;
+    var failed = null;
+    if (!left) return callback(null);
+    var self = this;
+    pairs.forEach(function (pair) {
+      self.load(pair[0], pair[1], function (err) {
+        failed = failed || err;
+        left -= 1;
+        if (!left) callback(failed);
+      });
+    });
+  };
+
+  /** The manifest, made into an index with no terms yet: callback(err, idx). */
+  Loader.prototype.open = function (callback) {
+    if (this.idx) return callback(null, this.idx);
+    var self = this;
+    this.load("index", "search-index.js", function (err, manifest) {
+      if (err) return callback(err);
+      try {
+        self.idx = self.idx || createIndex(manifest);
+      } catch (e) {
+        return callback(e);
+      }
+      callback(null, self.idx);
+    });
+  };
+
+  /** Loads the term shards `keys` and adds them to the index; callback(err). */
+  Loader.prototype.terms = function (keys, callback) {
+    var self = this;
+    var shards = this.idx.sitegenShards;
+    var missing = keys.filter(function (key, i) { return !shards.loaded[key] && keys.indexOf(key) === i; });
+    this.loadAll(missing.map(function (key) { return ["t:" + key, shardFile(key)]; }), function (err) {
+      if (err) return callback(err);
+      try {
+        missing.forEach(function (key) { shards.add(key, self.done["t:" + key]); });
+      } catch (e) {
+        return callback(e);
+      }
+      callback(null);
+    });
+  };
+
+  /** Loads the store entries of `refs`; callback(err, store) with store[ref] for each. */
+  Loader.prototype.docs = function (refs, callback) {
+    var chunk = this.idx.sitegenShards.manifest.chunk;
+    var numbers = [];
+    var store = this.store;
+    refs.forEach(function (ref) {
+      var number = Math.floor(Number(ref) / chunk);
+      if (!(ref in store) && numbers.indexOf(number) < 0) numbers.push(number);
+    });
+    this.loadAll(numbers.map(function (n) { return ["d:" + n, chunkFile(n)]; }), function (err) {
+      if (err) return callback(err);
+      numbers.forEach(function (n) {
+        (this.done["d:" + n] || []).forEach(function (d) { store[String(d.ref)] = d; });
+      }, this);
+      callback(null, store);
+    }.bind(this));
+  };
+
+  return {
+    loadIndex: loadIndex,
+    createIndex: createIndex,
+    readSite: readSite,
+    evaluate: evaluate,
+    shardFile: shardFile,
+    chunkFile: chunkFile,
+    Loader: Loader
+  };
 });

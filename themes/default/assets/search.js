@@ -5,21 +5,24 @@
  * as `ImportError: cannot import name 'X'` or `--no-cache`: terms come from the shared tokenizer
  * (tokenizer.js) and are handed to `idx.query` one by one, so no input can throw.
  *
- * Needs, before it: vendor/lunr.min.js, tokenizer.js and index-loader.js. The index is
- * `search-index.js`, loaded with a <script> tag (never fetch, so file:// works) on first use of
- * the search box.
+ * Needs, before it: vendor/lunr.min.js, tokenizer.js and index-loader.js. The index is sharded
+ * (sitegen/shards.py): its manifest `search-index.js` is loaded with a <script> tag (never fetch,
+ * so file:// works) on first use of the search box, then each query loads the term shards its
+ * words need (`prepare`) and the result-store chunks of the results it shows.
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) {
     module.exports = factory(require("./vendor/lunr.min.js"), require("./tokenizer.js").tokenize,
-                             require("./index-loader.js").loadIndex);
+                             require("./index-loader.js"));
   } else {
     root.sitegen = root.sitegen || {};
-    root.sitegen.search = factory(root.lunr, root.sitegen.tokenize, root.sitegen.loadIndex);
+    root.sitegen.search = factory(root.lunr, root.sitegen.tokenize, root.sitegen.indexLoader);
     if (root.document) root.sitegen.search.start(root, root.document);
   }
-})(typeof self !== "undefined" ? self : this, function (lunr, tokenize, loadIndex) {
+})(typeof self !== "undefined" ? self : this, function (lunr, tokenize, indexLoader) {
   "use strict";
+
+  var loadIndex = indexLoader.loadIndex;
 
   var HEAD_CHARS = 2000; // a long paste keeps its start (the message) ...
   var TAIL_CHARS = 8000; // ... and its end (the final exception line)
@@ -304,6 +307,41 @@
     return search(idx, text, options).results;
   }
 
+  /* --------------------------------------------------- loading shards on demand */
+
+  /**
+   * Loads what `search(idx, text, options)` will read: the shards of the query's terms (and of
+   * every term a typed prefix may expand to), then, only when the results are weak enough for
+   * the typo retry, the shards of the words it may correct (all terms sharing their first
+   * letter). `load(keys, callback(err))` loads term shards (index-loader.js Loader#terms).
+   */
+  function prepare(idx, text, options, load, callback) {
+    var shards = idx.sitegenShards;
+    if (!shards) return callback(null);
+    var terms = queryTerms(text, options);
+    var keys = [];
+    function want(key) {
+      if (key !== null && !shards.loaded[key] && keys.indexOf(key) < 0) keys.push(key);
+    }
+    terms.forEach(function (t) {
+      want(shards.keyOf(stemOf(t.term)));
+      if (t.prefix) shards.keysStarting(t.term).forEach(want);
+    });
+    load(keys, function (err) {
+      if (err) return callback(err);
+      keys = [];
+      terms.forEach(function (t) {
+        var stem = stemOf(t.term);
+        if (typoCandidate(idx, t, stem)) shards.keysStarting(stem.charAt(0)).forEach(want);
+      });
+      // Only a weak result is retried: the query runs here first only when a word could be corrected.
+      if (!keys.length) return callback(null);
+      var results = runQuery(idx, terms);
+      if (results.length && results[0].coverage >= WEAK_COVERAGE) return callback(null);
+      load(keys, callback);
+    });
+  }
+
   /* ------------------------------------------------------------ typo tolerance */
 
   var WEAK_COVERAGE = 0.5; // best result matches under half the query: retry with corrections
@@ -316,7 +354,7 @@
     var swaps = [];
     var out = terms.map(function (t) {
       var stem = stemOf(t.term);
-      if (t.term.length < TYPO_MIN_LENGTH || postings.get(stem) || !/^[a-z]+$/.test(t.term)) return t;
+      if (!typoCandidate(idx, t, stem)) return t;
       var found = nearestTerm(postings, stem);
       if (!found) return t;
       swaps.push({ from: t.term, stem: stem, to: found });
@@ -336,6 +374,11 @@
         return shown;
       }
     };
+  }
+
+  /** Whether a query term is a word the typo retry may correct: long, plain and unknown. */
+  function typoCandidate(idx, t, stem) {
+    return t.term.length >= TYPO_MIN_LENGTH && !idx.sitegenPostings.get(stem) && /^[a-z]+$/.test(t.term);
   }
 
   /**
@@ -373,7 +416,7 @@
     for (var i = low; i < list.length && list[i][0] === word[0]; i++) {
       var term = list[i];
       if (Math.abs(term.length - word.length) > 1 || !oneEditApart(term, word)) continue;
-      var row = postings.rows[term];
+      var row = postings.row(term);
       var count = 0;
       Object.keys(row[2]).forEach(function (field) { count += row[2][field].length; });
       if (count > bestCount) { best = term; bestCount = count; }
@@ -420,6 +463,8 @@
   }
 
   function documentCount(idx) {
+    // A sharded index knows its size before any term is loaded; lunr's own, from its vectors.
+    if (idx.sitegenDocs !== undefined) return idx.sitegenDocs;
     return Object.keys(idx.fieldVectors).length / Math.max(1, idx.fields.length);
   }
 
@@ -476,39 +521,17 @@
   }
 
   function start(win, doc) {
-    var state = { idx: null, byRef: null, loading: false, waiters: [], pasted: null, logLine: null };
+    var state = { idx: null, pasted: null, logLine: null, asked: 0 };
     var root = (doc.body && doc.body.getAttribute("data-root")) || "./";
+    // <script> tags, not fetch: fetch of a local file is refused under file://.
+    var loader = new indexLoader.Loader(win, doc, root);
 
+    /** The manifest, loaded once (the term shards and store chunks come with each query). */
     function whenLoaded(callback) {
-      if (state.idx) return callback(null);
-      state.waiters.push(callback);
-      if (state.loading) return;
-      state.loading = true;
-      function finish(err) {
-        state.loading = false;
-        var waiters = state.waiters;
-        state.waiters = [];
-        waiters.forEach(function (fn) { fn(err); });
-      }
-      function useData() {
-        var data = win.SITEGEN_SEARCH;
-        if (!data) return finish(new Error("the search index is empty"));
-        try {
-          state.idx = loadIndex(data.index);
-          state.byRef = Object.create(null);
-          data.docs.forEach(function (d) { state.byRef[String(d.ref)] = d; });
-        } catch (err) {
-          return finish(err);
-        }
-        finish(null);
-      }
-      if (win.SITEGEN_SEARCH) return useData();
-      // A <script> tag, not fetch: fetch of a local file is refused under file://.
-      var script = doc.createElement("script");
-      script.src = root + "search-index.js";
-      script.onload = useData;
-      script.onerror = function () { finish(new Error("search-index.js could not be loaded")); };
-      doc.body.appendChild(script);
+      loader.open(function (err, idx) {
+        if (!err) state.idx = idx;
+        callback(err);
+      });
     }
 
     // Prefix expansion only while the user is typing the last word: never for a paste, a drop,
@@ -517,24 +540,45 @@
 
     // A pasted log (many lines) is searched for its most telling error line, the one `sitegen
     // lookup` picks (signatures.js), as pasted text: no prefix. Anything else as it came.
-    function find(text) {
+    function plan(text) {
       var query = text;
       var options = { prefix: typing };
       var signatures = win.sitegen && win.sitegen.signatures;
-      state.logLine = null;
+      var logLine = null;
       if (signatures && /[\r\n]/.test(text)) {
         var lines = signatures.extract(text);
         if (lines.length) {
-          state.logLine = lines[0];
+          logLine = lines[0];
           query = lines[0].query;
           options = { prefix: false };
         }
       }
-      var found = search(state.idx, query, options);
-      var results = found.results.map(function (hit) {
-        return { doc: state.byRef[hit.ref], hit: hit };
-      }).filter(function (r) { return r.doc; });
-      return { results: results, showing: found.showing };
+      return { query: query, options: options, logLine: logLine };
+    }
+
+    /**
+     * Searches `text` once the shards its terms need are in, then loads the store entries of the
+     * first `shown` results: callback(err, {results: [{doc, hit}], showing}), where a result past
+     * `shown` has no doc yet. Only the latest search calls back: an older one's loads finishing
+     * later never paint stale results.
+     */
+    function find(text, shown, callback) {
+      var asked = ++state.asked;
+      var planned = plan(text);
+      prepare(state.idx, planned.query, planned.options, function (keys, done) { loader.terms(keys, done); }, function (err) {
+        if (asked !== state.asked) return;
+        if (err) return callback(err);
+        var found = search(state.idx, planned.query, planned.options);
+        var refs = found.results.slice(0, shown).map(function (hit) { return hit.ref; });
+        loader.docs(refs, function (err2, store) {
+          if (asked !== state.asked) return;
+          if (err2) return callback(err2);
+          state.logLine = planned.logLine;
+          var results = found.results.map(function (hit) { return { doc: store[hit.ref], hit: hit }; });
+          callback(null, { results: results.slice(0, shown).filter(function (r) { return r.doc; }).concat(results.slice(shown)),
+                           showing: found.showing });
+        });
+      });
     }
 
     function el(tag, className, text) {
@@ -819,20 +863,26 @@
         whenLoaded(function (err) {
           if (err) return showError(err);
           var text = queryText();
-          var found = find(text);
-          var results = found.results;
-          if (resultsList) {
-            pageResults = results;
-            pageShowing = found.showing;
-            pageLimit = PAGE_RESULTS;
-            rememberInUrl();
-            renderFacets();
-            renderResults();
-          } else if (listbox) {
-            renderDropdown(results, text, found.showing);
-          }
+          // The search page counts facets over every result; the dropdown shows its first few.
+          find(text, resultsList ? Infinity : DROPDOWN_RESULTS, function (err2, found) {
+            if (err2) return showError(err2);
+            show(text, found);
+          });
         });
       }, 60);
+    }
+
+    function show(text, found) {
+      if (resultsList) {
+        pageResults = found.results;
+        pageShowing = found.showing;
+        pageLimit = PAGE_RESULTS;
+        rememberInUrl();
+        renderFacets();
+        renderResults();
+      } else if (listbox) {
+        renderDropdown(found.results, text, found.showing);
+      }
     }
 
     input.addEventListener("focus", function () { whenLoaded(function () {}); });
@@ -893,6 +943,8 @@
 
   return {
     loadIndex: loadIndex,
+    readSite: indexLoader.readSite,
+    prepare: prepare,
     queryTerms: queryTerms,
     rank: rank,
     search: search,
