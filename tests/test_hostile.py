@@ -310,7 +310,7 @@ def test_raw_html_keep_passes_markup_through_as_documented(tmp_path: Path) -> No
 
 # ------------------------------------------------------------------------ in a real browser
 
-AUDIT = """() => {
+AUDIT = r"""() => {
   const bad = [];
   const ours = new Set(["lunr.min.js", "tokenizer.js", "index-loader.js", "signatures.js", "search.js", "site.js", "search-index.js"]);
   for (const el of document.querySelectorAll("*")) {
