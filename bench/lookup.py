@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -111,10 +112,11 @@ def _rates(ranks: Sequence[int | None]) -> dict[str, Any]:
 
 def measure_site(name: str, content: Path, site: Path, seed: int, sample: int | None,
                  say: Callable[[str], None]) -> dict[str, Any]:
-    """hit@1/hit@3 of symptom-in-a-log queries against `site`, built from `content` if need be."""
+    """hit@1/hit@3 of symptom-in-a-log queries against `site`, built (or brought up to date) from `content`."""
     config, _ = load_config(None, {"content_dir": content, "output_dir": site})
-    if not (site / "search-index.js").is_file():
-        build(config)
+    # Always build: a site left by an earlier run may be of another commit's index format. An
+    # up-to-date site costs only the no-change check.
+    build(config)
     entries = gather(config).entries
     loaded = load_index(site)
     owners: dict[str, set[str]] = {}
@@ -202,7 +204,9 @@ def measure_all(out: Path, sizes: Sequence[int], corpus: Path | None, seed: int,
     say(f"bench: sitegen lookup over {size:,} generated documents ...")
     results[f"generated {size}"] = measure_site(f"generated {size}", content, site, seed, SAMPLE, say)
     results["big log"] = time_big_log(site, content, seed, say)
-    results["sample content"] = measure_site("sample content", ROOT / "content", out / "lookup-sample-site", seed, None, say)
+    sample_site = out / "lookup-sample-site"
+    shutil.rmtree(sample_site, ignore_errors=True)  # only this bench writes it: start clean, never from another commit's
+    results["sample content"] = measure_site("sample content", ROOT / "content", sample_site, seed, None, say)
     if corpus is not None and corpus.is_dir():
         results["shared corpus"] = measure_site("shared corpus", corpus, out / "quality-shared-corpus", seed, None, say)
     else:
