@@ -14,17 +14,12 @@ from sitegen.build import build, gather
 from sitegen.fingerprint import _plain_deep
 from sitegen.pages import page_specs
 from tests.helpers import make_config, page, write_docs
-from tests.test_incremental import assert_same_as_clean, doc
+from tests.test_incremental import assert_same_as_clean, doc, kb_docs
 
 
 @pytest.fixture
 def kb(tmp_path: Path) -> Path:
-    return write_docs(tmp_path / "kb", {
-        "a.md": doc("Alpha", body="See [beta](b.md)."),
-        "b.md": doc("Beta"),
-        "c.md": doc("Gamma", component="cache", tags="[redis]"),
-        "ops/d.md": doc("Delta", component="cache", tags="[redis]"),
-    })
+    return write_docs(tmp_path / "kb", {**kb_docs(), "ops/d.md": doc("Delta", component="cache", tags="[redis]")})
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:

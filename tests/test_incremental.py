@@ -35,13 +35,18 @@ def doc(title: str, component: str = "database", tags: str = "[postgres]", body:
         """
 
 
-@pytest.fixture
-def kb(tmp_path: Path) -> Path:
-    return write_docs(tmp_path / "kb", {
+def kb_docs() -> dict[str, str]:
+    """Three documents: a link between two, and one with its own component and tag."""
+    return {
         "a.md": doc("Alpha", body="See [beta](b.md)."),
         "b.md": doc("Beta"),
         "c.md": doc("Gamma", component="cache", tags="[redis]"),
-    })
+    }
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    return write_docs(tmp_path / "kb", kb_docs())
 
 
 def rebuild(kb: Path, out: Path, **settings: object) -> BuildResult:
