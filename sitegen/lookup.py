@@ -25,7 +25,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from sitegen.ranking import SearchIndex, query_terms, run_search, searched_terms
+from sitegen.pasted import query_terms
+from sitegen.ranking import SearchIndex, run_search, searched_terms
 from sitegen.shards import MANIFEST, chunk_file, parse_script, shard_file
 from sitegen.signatures import LINES, Signature, extract, mask
 from sitegen.stemmer import stem

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Sequence
 
 from sitegen.lookup import load_index
-from sitegen.ranking import query_terms, run_search
+from sitegen.pasted import query_terms
+from sitegen.ranking import run_search
 from sitegen.search import SearchEntry
 from tests.helpers import write_search_index
 from tests.test_search_index import entry, query
