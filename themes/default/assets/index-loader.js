@@ -286,18 +286,24 @@
     return row;
   };
 
+  /** The first position in the sorted `list` whose item is not below `value`. */
+  function lowerBound(list, value) {
+    var low = 0;
+    var high = list.length;
+    while (low < high) {
+      var mid = (low + high) >>> 1;
+      if (list[mid] < value) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
   /** How often `term` occurs in `ref`'s field (0: not there). */
   Postings.prototype.tf = function (term, field, ref) {
     var row = this.row(term);
     var refs = row && row[2][field];
     if (!refs) return 0;
-    var low = 0;
-    var high = refs.length;
-    while (low < high) {
-      var mid = (low + high) >>> 1;
-      if (refs[mid] < ref) low = mid + 1;
-      else high = mid;
-    }
+    var low = lowerBound(refs, ref);
     if (refs[low] !== ref) return 0;
     var tfs = this.tfs[term][field];
     return tfs ? tfs[low] : 1;
@@ -363,13 +369,7 @@
   /** The terms equal to `word`, or (prefix) starting with it. */
   TermList.prototype.between = function (word, prefix) {
     var list = this.postings.sorted;
-    var low = 0;
-    var high = list.length;
-    while (low < high) {
-      var mid = (low + high) >>> 1;
-      if (list[mid] < word) low = mid + 1;
-      else high = mid;
-    }
+    var low = lowerBound(list, word);
     var found = [];
     for (var i = low; i < list.length && list[i].lastIndexOf(word, 0) === 0; i++) {
       if (!prefix && list[i] !== word) break;
