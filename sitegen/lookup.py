@@ -92,13 +92,25 @@ def index_from_files(files: Mapping[str, str], fixes: Mapping[str, str], source:
 
 
 def read_index(read: Callable[[str], str]) -> tuple[SearchIndex, dict[int, Mapping[str, Any]]]:
-    """The index and the result store (ref -> entry), given `read(path in the site) -> text`."""
-    manifest = parse_script(read(MANIFEST))[1]
-    shards = [parse_script(read(shard_file(key)))[1] for key in manifest["shards"]]
-    store: dict[int, Mapping[str, Any]] = {}
-    for number in manifest["chunks"]:
-        store.update((int(d["ref"]), d) for d in parse_script(read(chunk_file(number)))[1])
-    return SearchIndex.from_files(manifest, shards), store
+    """The index and the result store (ref -> entry), given `read(path in the site) -> text`.
+
+    A file that is not what the build writes raises ValueError naming it and the fix."""
+    def parsed(name: str) -> Any:
+        try:
+            return parse_script(read(name))[1]
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}; build the site again (sitegen build) to rewrite its search index") from None
+
+    try:
+        manifest = parsed(MANIFEST)
+        shards = [parsed(shard_file(key)) for key in manifest["shards"]]
+        store: dict[int, Mapping[str, Any]] = {}
+        for number in manifest["chunks"]:
+            store.update((int(d["ref"]), d) for d in parsed(chunk_file(number)))
+        return SearchIndex.from_files(manifest, shards), store
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{MANIFEST} or its shards are not in the form this sitegen writes ({exc!r}); "
+                         "build the site again (sitegen build) to rewrite its search index") from None
 
 
 class _FixReader(HTMLParser):

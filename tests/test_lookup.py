@@ -240,3 +240,18 @@ def test_the_init_workflow_shows_the_same_step(tmp_path: Path) -> None:
     written = (tmp_path / "kb" / WORKFLOW).read_text(encoding="utf-8")
     assert f"#       run: {run_line}\n" in written
     yaml.safe_load(written)  # still a valid workflow
+
+
+@pytest.mark.parametrize(("damage", "named"), [
+    (lambda site: (site / "search-index.js").write_text("window.SOMETHING_ELSE = 1;\n"), "search-index.js"),
+    (lambda site: next((site / "search").glob("t-*.js")).write_text("/* cut short */"), "search/t-"),
+])
+def test_a_damaged_index_file_is_named_with_the_fix(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     damage: Any, named: str) -> None:
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    damage(copy)
+    code = main(["lookup", "--site", str(copy), str(ROOT / "README.md")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert named in err and "sitegen build" in err and "Traceback" not in err, err
