@@ -8,8 +8,8 @@ rebuild what it holds: the up-to-date check of a build that has nothing to do im
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
@@ -58,10 +58,38 @@ def settings_key(config: SiteConfig) -> str:
 
 
 def renderer_versions() -> str:
+    installed = _dist_info_versions()
     found = []
     for name in RENDERER_PACKAGES:
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} ?")
+        version = installed.get(_normal(name))
+        if version is None:  # not installed as a wheel (an egg, a source tree): ask the slower way
+            from importlib import metadata
+
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = "?"
+        found.append(f"{name} {version}")
     return "; ".join(found)
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _dist_info_versions() -> dict[str, str]:
+    """Normalised name -> version of each package installed as a wheel, read from the names of the
+    `NAME-VERSION.dist-info` folders on sys.path, first one winning, as importlib.metadata finds
+    them; without importing importlib.metadata (and email, which it imports)."""
+    versions: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            stem = entry[: -len(".dist-info")]
+            if entry.endswith(".dist-info") and stem.count("-") == 1:
+                name, version = stem.split("-")
+                versions.setdefault(_normal(name), version)
+    return versions
