@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.diagnostics import Problem
 from sitegen.document import SourceFile
 
+_name = operator.attrgetter("name")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".pdf")
 
@@ -76,11 +78,13 @@ def walk(content_dir: Path, output_dir: Path | None = None) -> Walked:
         seen_dirs.add(real)
         try:
             with os.scandir(current) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(listing, key=_name)
         except OSError as error:
             unreadable(error)
             return
         folders: list[str] = []
+        # Names that are not UTF-8 are rare: one check for the whole folder, not one per file.
+        all_utf8 = _is_utf8("".join([entry.name for entry in entries]))
         for entry in entries:
             name = entry.name
             try:
@@ -90,7 +94,7 @@ def walk(content_dir: Path, output_dir: Path | None = None) -> Walked:
             if is_dir:
                 if name.startswith((".", "_site", "__pycache__", "node_modules")):
                     continue
-                if not _is_utf8(name):
+                if not all_utf8 and not _is_utf8(name):
                     problems.append(_bad_name(f"{rel_dir}/{name}" if rel_dir else name, "folder"))
                     continue
                 folders.append(name)
@@ -101,7 +105,7 @@ def walk(content_dir: Path, output_dir: Path | None = None) -> Walked:
             if not lower.endswith(MARKDOWN_SUFFIXES + ASSET_SUFFIXES):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if not _is_utf8(name):
+            if not all_utf8 and not _is_utf8(name):
                 problems.append(_bad_name(rel, "file"))
                 continue
             if entry.is_symlink():

@@ -21,7 +21,7 @@ import functools
 import json
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -29,7 +29,7 @@ from sitegen.keys import digest
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.discover import Discovered, Walked, walk
-from sitegen.history import last_changed
+from sitegen.history import head_of, last_changed
 
 STAMP_FILE = "stamp.json"  # in the build's state folder (cache.state_folder), never in the site
 # 5: plain JSON (no classes to rebuild): each input's hash with what stat said of it, each output's
@@ -46,9 +46,18 @@ class Inputs:
     walked: Walked  # the documents and assets, as found
     files: Mapping[str, str]  # "content:<rel>" or "theme:<path>" -> content hash
     documents: Mapping[str, str | None]  # rel of each document -> its content hash (None: unreadable or too large)
-    history: Mapping[str, dt.date] = field(default_factory=dict)  # rel -> last commit date (git), see history.py
+    known_history: Mapping[str, dt.date] | None = None  # see `history`; None: not asked yet
     seen: Mapping[str, FileSeen] = field(default_factory=dict)  # key of `files` -> what stat said when it was hashed
     taken_ns: int = 0  # when the hashing began (time.time_ns)
+    git_folder: Path | None = None  # where to ask git for `history` when it was not asked yet
+    head: str = ""  # the commit the content's repository was at (history.head_of), "" when not known
+
+    @functools.cached_property
+    def history(self) -> Mapping[str, dt.date]:
+        """rel -> last commit date (git), see history.py; asked of git only when a build needs it."""
+        if self.known_history is not None:
+            return self.known_history
+        return last_changed(self.git_folder) if self.git_folder is not None else {}
 
     @functools.cached_property
     def found(self) -> Discovered:
@@ -60,12 +69,24 @@ class Inputs:
 class Stamp:
     format: int
     key: str  # settings and sitegen's code
-    inputs: Mapping[str, str]
+    rows: Mapping[str, list[Any]]  # key of Inputs.files -> [hash, *what stat said when it was hashed (Inputs.seen)]
     outputs: Mapping[str, list[int]]  # every file the build wrote or kept, by output path: size, mtime in ns, inode
     problems: tuple[Problem, ...]
     pages: int
-    seen: Mapping[str, FileSeen] = field(default_factory=dict)  # Inputs.seen of the build that wrote it
     taken_ns: int = 0
+
+    @functools.cached_property
+    def inputs(self) -> Mapping[str, str]:
+        return {k: row[0] for k, row in self.rows.items()}
+
+    @functools.cached_property
+    def seen(self) -> Mapping[str, FileSeen]:
+        return {k: tuple(row[1:]) for k, row in self.rows.items() if len(row) == 5}  # type: ignore[misc]
+
+    def same_inputs(self, files: Mapping[str, str]) -> bool:
+        """Whether `files` (Inputs.files) are exactly the inputs recorded, by key and hash."""
+        rows = self.rows
+        return len(files) == len(rows) and all(rows.get(k, "")[:1] == [h] for k, h in files.items())
 
 
 def stamp_key(config: SiteConfig, settings: str) -> str:
@@ -94,10 +115,21 @@ def snapshot(config: SiteConfig, last: Stamp | None = None) -> Inputs:
         for path in sorted(p for p in Path(theme_dir).rglob("*") if p.is_file()):
             key = f"theme:{path}"
             files[key] = known.hash(key, str(path), None, seen) or "unreadable"
-    # A commit changes "Last updated" without changing a file: the dates are an input too.
+    # A commit changes "Last updated" without changing a file: the dates are an input too. They are
+    # fixed by the commit the repository is at: the same commit as last time, the same dates, and
+    # `git log` (over the whole history: the slowest part of a large repository's check) waits
+    # until a build needs them.
+    head = (head_of(config.content_dir) or "") if config.last_updated else ""
+    row = last.rows.get(HISTORY) if last is not None else None
+    if head and type(row) is list and len(row) == 2 and row[1] == head and isinstance(row[0], str):
+        files[HISTORY] = row[0]
+        return Inputs(found, files, documents, None, seen, taken, config.content_dir, head)
     history = last_changed(config.content_dir) if config.last_updated else {}
-    files["git:history"] = digest(repr(sorted(history.items())).encode("utf-8", "surrogateescape"))
-    return Inputs(found, files, documents, history, seen, taken)
+    files[HISTORY] = digest(repr(sorted(history.items())).encode("utf-8", "surrogateescape"))
+    return Inputs(found, files, documents, history, seen, taken, None, head)
+
+
+HISTORY = "git:history"  # the key of the dates' digest in Inputs.files
 
 
 # Timestamps may be this coarse (FAT keeps 2 s; ext3 and HFS+ 1 s), and the file system's clock a
@@ -116,18 +148,18 @@ class _Known:
     """
 
     def __init__(self, last: Stamp | None) -> None:
-        self._seen = last.seen if last is not None else {}
-        self._hashes = last.inputs if last is not None else {}
+        self._rows = last.rows if last is not None else {}
         self._before = (last.taken_ns if last is not None else 0) - RACY_NS
 
     def hash(self, key: str, path: str, max_bytes: int | None, seen: dict[str, FileSeen]) -> str | None:
         now = file_seen(path)
         if now is not None:
             seen[key] = now
-            old, recorded = self._seen.get(key), self._hashes.get(key, "")
-            if (old == now and now[1] < self._before and now[2] < self._before and isinstance(recorded, str)
-                    and len(recorded) == 32 and (max_bytes is None or now[0] <= max_bytes)):
-                return recorded
+            row = self._rows.get(key)
+            if (row is not None and len(row) == 5 and (row[1], row[2], row[3], row[4]) == now and now[1] < self._before
+                    and now[2] < self._before and isinstance(row[0], str) and len(row[0]) == 32
+                    and (max_bytes is None or now[0] <= max_bytes)):
+                return row[0]
         return file_hash(path, max_bytes)
 
 
@@ -167,6 +199,8 @@ def save(folder: Path, output_dir: Path, key: str, inputs: Inputs, outputs: list
             "inputs": {k: [h, *inputs.seen.get(k, ())] for k, h in inputs.files.items()},
             "outputs": {rel: _stat(f"{out}/{rel}") for rel in outputs},
             "problems": [[p.path, p.line, p.column, p.kind, p.message, p.fix, p.level] for p in problems]}
+    if inputs.head:
+        data["inputs"][HISTORY] = [inputs.files[HISTORY], inputs.head]  # type: ignore[index]
     atomic_write(folder / STAMP_FILE, json.dumps(data, separators=(",", ":")).encode("ascii"))
 
 
@@ -188,21 +222,26 @@ def load(folder: Path) -> Stamp | None:
         if not (isinstance(key, str) and isinstance(pages, int) and isinstance(taken, int)
                 and isinstance(rows, dict) and isinstance(outputs, dict)):
             return None
-        inputs = {k: row[0] for k, row in rows.items()}
-        seen = {k: tuple(row[1:]) for k, row in rows.items() if len(row) == 5}
-        problems = tuple(_problem(row) for row in data["problems"])
+        if not all(type(row) is list and row for row in rows.values()):
+            return None
+        problems = tuple(map(_problem, data["problems"]))
     except (OSError, ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError):
         return None
-    return Stamp(_FORMAT, key, inputs, outputs, problems, pages, seen, taken)  # type: ignore[arg-type]
+    return Stamp(_FORMAT, key, rows, outputs, problems, pages, taken)
 
 
 _PROBLEM_TYPES = ((str,), (int, type(None)), (int, type(None)), (str,), (str,), (str,), (str,))
+_PROBLEM_FIELDS = tuple(f.name for f in fields(Problem))  # path, line, column, kind, message, fix, level
 
 
 def _problem(row: Any) -> Problem:
-    if not isinstance(row, list) or len(row) != 7 or not all(isinstance(v, t) for v, t in zip(row, _PROBLEM_TYPES)):
+    if type(row) is not list or len(row) != 7 or not all(isinstance(v, t) for v, t in zip(row, _PROBLEM_TYPES)):
         raise ValueError("not a problem row")
-    return Problem(*row)
+    # As the state's codec does: a frozen dataclass's __init__ sets each field through
+    # object.__setattr__, a third of loading a stamp of thousands of problems.
+    made = object.__new__(Problem)
+    made.__dict__.update(zip(_PROBLEM_FIELDS, row))
+    return made
 
 
 def up_to_date(config: SiteConfig, folder: Path, key: str, now: Inputs, stamp: Stamp | None = None) -> Stamp | None:
@@ -214,7 +253,7 @@ def up_to_date(config: SiteConfig, folder: Path, key: str, now: Inputs, stamp: S
         return None
     if any(_stat(f"{out}/{rel}") != expected for rel, expected in stamp.outputs.items()):
         return None  # each recorded as a list, as JSON gives it back
-    if now.files != stamp.inputs:
+    if not stamp.same_inputs(now.files):
         return None
     return stamp
 

@@ -192,6 +192,7 @@ def test_last_updated_comes_from_one_git_log_and_a_commit_is_seen_by_the_next_bu
     first = {p: p.read_bytes() for p in sorted(out.rglob("*.html"))}
     cli_build()
     assert {p: p.read_bytes() for p in sorted(out.rglob("*.html"))} == first  # the same history, the same bytes
+    assert len(calls) == 1  # the same commit as last time (read from .git): git was not asked again
     _git(repo, "add", "docs/new.md")
     _git(repo, "commit", "-qm", "third", date="2024-05-05T10:00:00+00:00")
     cli_build()  # no file changed, but the history did: not "nothing changed since the last build"
