@@ -201,14 +201,21 @@ def gather(config: SiteConfig, progress: Progress = _quiet, previous: BuildState
     problems: list[Problem] = []
     assets = screen_assets(found.assets, problems)
     asset_urls = {a.rel: asset_url(a.rel) for a in assets}
-    plan = RenderPlan.of(page_urls([s.rel for s in found.documents], []), asset_urls)
+    found_rels = [s.rel for s in found.documents]
+    plan_problems: list[Problem] = []
+    plan = RenderPlan.of(page_urls(found_rels, plan_problems), asset_urls)
     read = read_all(config, progress, previous, inputs, plan, found)
     documents = read.documents
     problems.extend(read.problems)
     timings["read"] = time.perf_counter() - started
 
     mark = time.perf_counter()
-    urls = assign_urls(documents, problems)
+    # Every file found read as a document (the usual case): the plan's urls are the real ones.
+    if len(documents) == len(found_rels) and all(d.source.rel == r for d, r in zip(documents, found_rels)):
+        urls = dict(plan.urls)
+        problems.extend(plan_problems)
+    else:
+        urls = assign_urls(documents, problems)
     rendered, late = render_all(documents, urls, asset_urls, config, read.cached, progress)
     # Most documents were rendered as they were read (one parse each); `late` ones only now.
     rerendered = late + sum(1 for rel in read.fresh if rendered[rel] is read.cached[rel].rendered)

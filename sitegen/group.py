@@ -45,7 +45,7 @@ class Entry:
     def values(self, taxonomy: str) -> tuple[str, ...]:
         return self.doc.values(taxonomy)
 
-    @property
+    @functools.cached_property  # asked for by every list the entry is sorted into: ten per entry at 10,000
     def sort_key(self) -> tuple:
         date = self.doc.date or dt.date.min
         return (-date.toordinal(), self.title.casefold(), self.url)
