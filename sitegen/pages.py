@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from sitegen import browse, home
+from sitegen.collector import long_lived
 from sitegen.home import humanize, no_component_term
 from sitegen.site import Site
 from sitegen.keys import digest, files_digest
@@ -215,12 +216,13 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     # (The number of workers shapes no page, so a build with another -j reuses them all.)
     settings = repr(replace(site.config, jobs=0))
     common = fingerprint(_templates_digest(site), settings, env.globals["nav"], solutions)
-    related_of, related = related_by_document(site.entries, previous_related)
-    specs = _page_specs(site, related_of)
-    # Fingerprints and pages in this one process. Worker processes each rendered the shared
-    # fragments (entry items, frames) again and sent every page back through a pipe: on two
-    # cores that cost some 20% more CPU for the pages, which are now a small part of a build.
-    fingerprints = {spec.url: fingerprint.page(common, spec.template, spec.context, spec.plain) for spec in specs}
+    with long_lived():  # every page's context and fingerprint lives until the build ends: not walked again and again
+        related_of, related = related_by_document(site.entries, previous_related)
+        specs = _page_specs(site, related_of)
+        # Fingerprints and pages in this one process. Worker processes each rendered the shared
+        # fragments (entry items, frames) again and sent every page back through a pipe: on two
+        # cores that cost some 20% more CPU for the pages, which are now a small part of a build.
+        fingerprints = {spec.url: fingerprint.page(common, spec.template, spec.context, spec.plain) for spec in specs}
     files: dict[str, bytes] = {}
     bar = stage(progress, "writing", len(specs), "page")
     for spec in specs:
