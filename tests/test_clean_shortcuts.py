@@ -1,0 +1,67 @@
+"""Shortcuts on the clean-build path give what the long way gives: each is compared with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from bench.generate import generate
+from sitegen.parse import parser, stock_parser
+from tests.helpers import ROOT
+
+# /work/shared/corpus, beside the project's checkout (or its worktree's parent), when present.
+CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus") if p.is_dir()), None)
+
+# Pieces of Markdown that each inline rule (and the GFM and footnote plugins) reacts to.
+_MARKUP = [
+    "www.example.com", "Www.x.org", "http://x.org/a_b?c=1", "https://x.y/", "mailto:me@x.org", "xmpp:a@b.c", "me@example.com",
+    "a.b+c@d-e.fg", "&amp;", "&#35;", "&#x41;", "&nbsp;", "&bogus;", "&", "<b>", "</b>", "<a href='x'>", "<!-- c -->",
+    "<http://x.y>", "<me@x.y>", "<", ">", "`code`", "``a ` b``", "`", "~~del~~", "~x~", "~~~", "**b**", "*i*", "_u_",
+    "__x__", "*", "_", "\\*", "\\", "\\\n", "[x](y.md)", "[x](<a b> 't')", "![i](p.png)", "![", "[^1]", "^[inline]",
+    "[ref]", "[ref][]", "]", "[", "(", ")", ":", "@", "w", "W", "!", "=", "+", "{", "}", "$", "%", "#", "^", "-", "  \n",
+    "\n", " ", "é", "中", "\t",
+]
+_BLOCKS = ["", "# ", "## ", "> ", "- ", "* ", "1. ", "    ", "- [ ] ", "> [!NOTE]\n> ", "!!! note\n    ", "| a | b |\n|---|---|\n| "]
+_LINE = st.lists(st.sampled_from(_MARKUP) | st.text(alphabet="abw :-_*@.", max_size=6), max_size=12).map("".join)
+_DOC = st.lists(st.tuples(st.sampled_from(_BLOCKS), _LINE).map("".join), max_size=8).map(
+    lambda lines: "\n".join(lines) + "\n\n[ref]: /url\n[^1]: a note\n")
+
+
+def _without_empty_footnotes(env: dict[str, Any]) -> dict[str, Any]:
+    # The footnote rule files an empty footnote table in the environment each time it is tried,
+    # matching or not; the stock loop tries it at more places. An empty table changes nothing.
+    return {k: v for k, v in env.items() if not (k == "footnotes" and v == {"refs": {}, "list": {}})}
+
+
+def _same_tokens(text: str, modes: tuple[bool, ...] = (True, False)) -> None:
+    for raw_html in modes:
+        fast, stock = parser(raw_html), stock_parser(raw_html)
+        fast_env: dict[str, Any] = {}
+        stock_env: dict[str, Any] = {}
+        tokens = fast.parse(text, fast_env)
+        assert tokens == stock.parse(text, stock_env), text
+        assert _without_empty_footnotes(fast_env) == _without_empty_footnotes(stock_env)
+        assert fast.renderer.render(tokens, fast.options, fast_env) == stock.renderer.render(tokens, stock.options, stock_env)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DOC)
+@example("see www.example.com, http://x.org and me@example.com &amp; <b>x</b> [^1]\n\n[^1]: n\n")
+@example("a &copy; b\n")
+@example("~~x~~ `c` **b** _u_ \\* ![i](p) [l](u) <http://a.b>\n")
+def test_the_dispatching_inline_tokenizer_makes_markdown_its_tokens(text: str) -> None:
+    # Trying at each character only the rules that can match there (inline_dispatch.py) must
+    # change nothing: same tokens, children, positions and footnote environment.
+    _same_tokens(text)
+
+
+def test_the_dispatching_inline_tokenizer_on_whole_documents() -> None:
+    # Real bodies: the sample content, generated documents and, when present, the shared corpus.
+    folders = [ROOT / "content", *([CORPUS] if CORPUS else [])]
+    texts = [p.read_text(encoding="utf-8", errors="replace") for f in folders for p in sorted(f.rglob("*.md"))]
+    texts += [d.text for d in generate(30)]
+    assert len(texts) > 80
+    for text in texts:
+        _same_tokens(text, (True,))
