@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
-from sitegen import inline_dispatch
+from sitegen import rule_dispatch
 
 # Ids the default theme's templates give their own elements: a heading must not take one of them
 # (a second `id="main"` would move the skip link), so the slugger counts them as already used.
@@ -39,7 +39,7 @@ def parser(raw_html: bool = True) -> MarkdownIt:
     One parser per process and setting: building one costs more than parsing a document.
     """
     md = stock_parser(raw_html)
-    inline_dispatch.install(md)  # the same tokens, fewer calls (see inline_dispatch.py)
+    rule_dispatch.install(md)  # the same tokens, fewer calls (see rule_dispatch.py)
     return md
 
 

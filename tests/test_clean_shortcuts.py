@@ -23,7 +23,11 @@ _MARKUP = [
     "[ref]", "[ref][]", "]", "[", "(", ")", ":", "@", "w", "W", "!", "=", "+", "{", "}", "$", "%", "#", "^", "-", "  \n",
     "\n", " ", "é", "中", "\t",
 ]
-_BLOCKS = ["", "# ", "## ", "> ", "- ", "* ", "1. ", "    ", "- [ ] ", "> [!NOTE]\n> ", "!!! note\n    ", "| a | b |\n|---|---|\n| "]
+# ... and the block rules: each of these opens a block (or tries to) at the start of a line.
+_BLOCKS = ["", "", "# ", "###### ", "#x ", "> ", ">", "- ", "* ", "+ ", "1. ", "2) ", "1234567890. ", "    ", "\t", "- [ ] ",
+           "> [!NOTE]\n> ", "!!! note\n    ", "??? tip\n    ", "!!!", "| a | b |\n|---|---|\n| ", "```py\n", "```\n",
+           "~~~\n", "***\n", "___\n", "---\n", "- - -\n", "===\n", "<div>\n", "<!-- x -->\n", "<pre>\n", "[r]: /u\n",
+           "[^2]: ", "  - ", "   > ", " 1. "]
 _LINE = st.lists(st.sampled_from(_MARKUP) | st.text(alphabet="abw :-_*@.", max_size=6), max_size=12).map("".join)
 _DOC = st.lists(st.tuples(st.sampled_from(_BLOCKS), _LINE).map("".join), max_size=8).map(
     lambda lines: "\n".join(lines) + "\n\n[ref]: /url\n[^1]: a note\n")
@@ -50,6 +54,7 @@ def _same_tokens(text: str, modes: tuple[bool, ...] = (True, False)) -> None:
 @given(_DOC)
 @example("see www.example.com, http://x.org and me@example.com &amp; <b>x</b> [^1]\n\n[^1]: n\n")
 @example("a &copy; b\n")
+@example("".join(f"text\n\n{d}. item {d}\n\n" for d in "0123456789") + "___\n~~~\ncode\n~~~\n??? note\n    x\n")
 @example("~~x~~ `c` **b** _u_ \\* ![i](p) [l](u) <http://a.b>\n")
 def test_the_dispatching_inline_tokenizer_makes_markdown_its_tokens(text: str) -> None:
     # Trying at each character only the rules that can match there (inline_dispatch.py) must
