@@ -8,6 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bench.generate import generate
+from sitegen.extract import BODY_PLACEHOLDER, extract
+from sitegen.normalise import PLACEHOLDER
 from sitegen.parse import parser, stock_parser
 from tests.helpers import ROOT
 
@@ -70,3 +72,28 @@ def test_the_dispatching_inline_tokenizer_on_whole_documents() -> None:
     assert len(texts) > 80
     for text in texts:
         _same_tokens(text, (True,))
+
+
+_PLACEHOLDER_TEXT = st.lists(st.sampled_from(["[", "]", "{", "}", "YYYY-MM-DD", "YYYY", "-MM-DD", "DATE", "Your name", "title",
+                                              "keyword1", "$", "`", "- ", "**Key:** ", "Key: ", " ", "a", "e.g.", "("]),
+                             max_size=10).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PLACEHOLDER_TEXT)
+@example("{DATE}")
+@example("Date: YYYY-MM-DD")
+@example("[Describe the problem]")
+@example("- [Your name]")
+def test_guarded_placeholder_patterns_answer_as_the_bare_expressions(text: str) -> None:
+    # Lines holding no bracket, brace or date pattern skip the placeholder expressions.
+    for guarded in (BODY_PLACEHOLDER, PLACEHOLDER):
+        assert bool(guarded.search(text)) == bool(guarded.regex.search(text)), text
+        assert bool(guarded.fullmatch(text)) == bool(guarded.regex.fullmatch(text)), text
+
+
+def test_a_placeholder_in_a_code_span_is_no_placeholder() -> None:
+    # Code spans are taken out of a line before the placeholder check, only where it has a backtick.
+    body = "Set `{DATE}` in the job.\n\nDate: {DATE}\n\nFill [Your name] in.\n"
+    facts, _ = extract(body, 5, "a.md")
+    assert facts.placeholder_lines == (7, 9)
