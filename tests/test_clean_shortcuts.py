@@ -8,9 +8,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bench.generate import generate
+from sitegen.build import gather
+from sitegen.config import load_config
 from sitegen.extract import BODY_PLACEHOLDER, extract
 from sitegen.normalise import PLACEHOLDER
+from sitegen.pages import make_environment
 from sitegen.parse import parser, stock_parser
+from sitegen.urls import page_linker
 from tests.helpers import ROOT
 
 # /work/shared/corpus, beside the project's checkout (or its worktree's parent), when present.
@@ -97,3 +101,33 @@ def test_a_placeholder_in_a_code_span_is_no_placeholder() -> None:
     body = "Set `{DATE}` in the job.\n\nDate: {DATE}\n\nFill [Your name] in.\n"
     facts, _ = extract(body, 5, "a.md")
     assert facts.placeholder_lines == (7, 9)
+
+
+_LOOPED_ENTRY_LIST = """\
+{% macro entry_list(entries, show_meta=true) %}
+<ul class="entry-list">
+  {% for entry in entries %}
+  {{ entry_item(entry, show_meta) }}
+  {% endfor %}
+</ul>
+{% endmacro %}
+{{ entry_list(entries, show_meta) }}"""
+
+
+def test_entry_lists_are_what_the_looping_macro_wrote(tmp_path: Path) -> None:
+    # `entry_items` writes a whole list in one call; the theme's macro used to loop in Jinja.
+    config, _ = load_config(ROOT / "sitegen.yml", {"output_dir": tmp_path / "site"})
+    site = gather(config)
+    env = make_environment(site)
+    looped = env.from_string(_LOOPED_ENTRY_LIST)
+    macros = env.get_template("_macros.html")
+    lists = [site.entries[:1], site.entries[:7], site.entries[3:40], ()]
+    checked = 0
+    for page_url in ("index.html", "tags/x.html", "docs/a/b.html"):
+        for entries in lists:
+            for show_meta in (True, False):
+                values = {"page_url": page_url, "link": page_linker(page_url), "entries": entries, "show_meta": show_meta}
+                ours = macros.make_module(values).entry_list(entries, show_meta)
+                assert str(ours) == looped.render(values), (page_url, len(entries), show_meta)
+                checked += 1
+    assert checked == 24 and len(site.entries) > 40
