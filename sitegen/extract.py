@@ -23,6 +23,33 @@ from sitegen.parse import Parsed
 from sitegen.sections import (Block, Section, code_blocks, first_paragraph, first_sentence, outline, plain_inline,
                               read_outline)
 
+
+class Guarded:
+    """A regular expression that only text holding one of a few strings can match: other text
+    (most lines of a body) is answered without running it. Same answers as the bare expression."""
+
+    __slots__ = ("regex", "needles")
+
+    def __init__(self, regex: re.Pattern[str], needles: tuple[str, ...]) -> None:
+        self.regex = regex
+        self.needles = needles
+
+    def search(self, text: str) -> re.Match[str] | None:
+        for needle in self.needles:
+            if needle in text:
+                return self.regex.search(text)
+        return None
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        for needle in self.needles:
+            if needle in text:
+                return self.regex.fullmatch(text)
+        return None
+
+
+# Every template placeholder holds a bracket, a brace or the date pattern (see the expressions).
+PLACEHOLDER_NEEDLES = ("[", "{", "YYYY-MM-DD")
+
 # Body metadata keys (folded to lower case, single spaces) and the field they fill.
 BODY_KEYS: Mapping[str, str] = MappingProxyType({
     "severity": "severity", "priority": "severity",
@@ -50,10 +77,10 @@ _INLINE_CODE = re.compile(r"`+[^`]*`+")
 # A value written as a bracketed list (`[api, json]`, `[cache]`) is a list, not a placeholder.
 LIST_LITERAL = r"\[\s*(?:[a-z0-9][\w.\-]*|[\w.\-]+(?:\s+[\w.\-]+){0,2}(?:\s*,\s*[\w.\-]+(?:\s+[\w.\-]+){0,2})+)\s*\]"
 # A template's placeholder: a line that is only `[Describe the thing]`, `{DATE}`, `YYYY-MM-DD`, `[Your name]`.
-BODY_PLACEHOLDER = re.compile(
+BODY_PLACEHOLDER = Guarded(re.compile(
     r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)?(?:\*\*[^*]+\*\*:?\s*|[A-Z][\w ]{0,30}:\s+)?(?!" + LIST_LITERAL + r"\s*$)\[[^\]\[]{3,}\]\s*$"
     r"|(?<!\$)\{[A-Z][A-Z0-9_]{2,}\}|\bYYYY-MM-DD\b|\[(?i:your|brief|short|clear|describe|e\.g\.|one paragraph|name of)\b[^\]]*\](?!\()"
-)
+), PLACEHOLDER_NEEDLES)
 _EXCEPTION = re.compile(
     r"^(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault|Failure)\b:?"
     r"|^[A-Z][A-Za-z0-9_.]+: \S")
@@ -192,7 +219,8 @@ def _scan(sections: list[Section], body_line: int, found: Any) -> tuple[list[int
                     continue
                 content += 1
                 number = body_line + line - 1
-                if BODY_PLACEHOLDER.search(_INLINE_CODE.sub("", source)):  # `${HOME}` in code is no placeholder
+                # `${HOME}` in code is no placeholder
+                if BODY_PLACEHOLDER.search(_INLINE_CODE.sub("", source) if "`" in source else source):
                     placeholders.append(number)
                 if block.kind not in ("paragraph", "list"):
                     continue

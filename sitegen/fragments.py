@@ -28,7 +28,7 @@ _NO_FOLDER = "\x00/"  # a folder name no output path has: no link from it can st
 
 
 class Fragments:
-    """Per-build caches of rendered fragments; the Jinja globals `entry_item` and `frame` call in here."""
+    """Per-build caches of rendered fragments; the Jinja globals `entry_item`, `entry_items` and `frame` call in here."""
 
     def __init__(self, env: jinja2.Environment, nav_urls: Collection[str]) -> None:
         self._env = env
@@ -38,7 +38,7 @@ class Fragments:
         self._frames: dict[tuple[str, str, str], Markup] = {}
 
     def install(self) -> None:
-        self._env.globals.update(entry_item=self.entry_item, frame=self.frame)
+        self._env.globals.update(entry_item=self.entry_item, entry_items=self.entry_items, frame=self.frame)
 
     @jinja2.pass_context
     def entry_item(self, context: jinja2.runtime.Context, entry: Any, show_meta: bool = True) -> Markup:
@@ -53,6 +53,15 @@ class Fragments:
                                                                  show_meta=show_meta))
         self._items[key] = (entry, html)
         return html
+
+    @jinja2.pass_context
+    def entry_items(self, context: jinja2.runtime.Context, entries: Any, show_meta: bool = True) -> Markup:
+        """The `<li>` of each entry, one a line, indented as `_macros.html` had its loop write them.
+
+        One call for a whole list: a Jinja loop calling `entry_item` cost some 4 µs an entry, on
+        every term page, home page and related box.
+        """
+        return Markup("".join(f"  {self.entry_item(context, entry, show_meta)}\n" for entry in entries))
 
     @jinja2.pass_context
     def frame(self, context: jinja2.runtime.Context, name: str) -> Markup:

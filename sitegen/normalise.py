@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from sitegen.config import KINDS, SiteConfig
 from sitegen.diagnostics import Problem
 from sitegen.document import KNOWN_FIELDS, Document
-from sitegen.extract import LIST_LITERAL, BodyFacts, extract
+from sitegen.extract import LIST_LITERAL, PLACEHOLDER_NEEDLES, BodyFacts, Guarded, extract
 from sitegen.parse import Parsed
 from sitegen.read import RawSource
 from sitegen.sections import plain_inline
@@ -50,10 +50,10 @@ TITLE_PREFIX = re.compile(
     r"^\s*(troubleshooting|solution|solved|fix|fixed|issue|problem|error|mistake|bug)\s*(#?\s*\d+[a-z]?)?\s*[:\-–—]\s*", re.I)
 TITLE_SUFFIX = re.compile(r"\s+[-–—]\s+troubleshooting(\s+guide)?\s*$", re.I)
 # Template placeholders: `{DATE}`, `YYYY-MM-DD`, `[Clear Problem Title]`, `[keyword1, keyword2]`.
-PLACEHOLDER = re.compile(
+PLACEHOLDER = Guarded(re.compile(
     r"(?<!\$)\{[A-Z][A-Z0-9_]+\}|\bYYYY-MM-DD\b|^(?!" + LIST_LITERAL + r"$)\[[^\]]*\]$|\[[^\]]*\b(?i:title|name)\](?!\()|"
     r"\[(?i:your|clear|brief|short|one|module|describe|name|observable|keyword\d|e\.g\.|optional|list|\.\.\.)\b[^\]]*\]"
-)
+), PLACEHOLDER_NEEDLES)
 # A template's list of choices where one value belongs: `Critical | High | Medium | Low`.
 CHOICES = re.compile(r"\w\s*\|\s*\w+\s*\|\s*\w")
 _DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)")

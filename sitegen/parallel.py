@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Sequence, TypeVar
 
 Chunk = TypeVar("Chunk")
@@ -51,9 +49,14 @@ def run_chunks(func: Callable[[Any, Chunk], Result], shared: Any, chunks: Sequen
     """
     done = done or _ignore
     count = min(workers(jobs), len(chunks))
+    if count < 2:  # one chunk (a small site): not even multiprocessing is imported, a tenth of start-up
+        return [_told(func(shared, chunk), done) for chunk in chunks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     threaded = threading.active_count() > 1
     can_fork = "fork" in multiprocessing.get_all_start_methods() and not threaded
-    if count < 2 or not (can_fork or picklable):
+    if not (can_fork or picklable):
         return [_told(func(shared, chunk), done) for chunk in chunks]
     if can_fork:
         global _INHERITED

@@ -12,10 +12,10 @@ does not parse is left out with a warning, never published as it was.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -43,6 +43,12 @@ class UnsafeSvg(ValueError):
 
 def sanitise_svg(data: bytes) -> bytes:
     """The SVG with everything that could run removed; raises UnsafeSvg when it cannot be parsed safely."""
+    # Imported here: most sites have no SVG, and the XML modules cost every build's start-up.
+    import xml.etree.ElementTree as ET
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
         # A DOCTYPE naming the SVG 1.1 DTD is common (Inkscape, Illustrator) and harmless: it is never
         # fetched. Entities, the part that expands, are refused.
