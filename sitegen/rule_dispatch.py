@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
+import markdown_it
 from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
 from markdown_it.rules_block import StateBlock
@@ -157,6 +158,8 @@ class DispatchingBlock:
 
 
 def install(md: Any) -> None:
-    """Give `md` (a MarkdownIt) the dispatching loops."""
+    """Give `md` (a MarkdownIt) the dispatching loops, where they are copies of its own."""
+    if not markdown_it.__version__.startswith("4."):
+        return  # another major version may loop differently: keep its own loops, slower but right
     md.inline.tokenize = DispatchingInline(md.inline)
     md.block.tokenize = DispatchingBlock(md.block)
