@@ -158,7 +158,7 @@
     var rare = terms.filter(function (t) { return !isCommon(idx, t.term); });
     if (rare.length) terms = rare;
     if (!terms.length) return [];
-    var results = idx.query(function (q) {
+    var clauses = function (q) {
       terms.forEach(function (t) {
         // usePipeline: the query term is stemmed by lunr.js's stemmer, as the index was.
         // (A typo's correction is an index term already: `raw`, it is not stemmed again.)
@@ -167,7 +167,11 @@
           q.term(t.term, { boost: t.boost / 2, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
         }
       });
-    });
+    };
+    // The sharded index scores into typed arrays and ranks there (index-match.js): the same
+    // results in the same order as lunr's query and the loop below, without an object per posting.
+    var match = idx.sitegenMatch ? idx.sitegenMatch(clauses) : null;
+    var results = match ? null : idx.query(clauses);
     // Frame and code words of a pasted traceback (boosts 0.1 and 0.3) still score, but coverage is
     // the share of the message's own words (numbers included), when it has any.
     var message = terms.filter(function (t) { return t.boost >= COVERAGE_MIN_BOOST; });
@@ -203,6 +207,7 @@
       var boost = wordTerms[w.word] ? w.weight * wordWeight[w.word] / wordTerms[w.word] : 0;
       return { stem: w.stem, term: w.term, prefix: w.prefix, boost: boost };
     });
+    if (match) return match.ranked(wanted, total, COVERAGE_STEPS);
     results.forEach(function (r) {
       var matched = (r.matchData && r.matchData.metadata) || {};
       var names = Object.keys(matched);
@@ -238,18 +243,16 @@
   // frequency is unknown: they are given lunr's idf of a term in half of them (ln 2).
   var DROPPED_IDF = Math.LN2;
 
-  function postingOf(idx, stem) {
-    return idx.sitegenPostings ? idx.sitegenPostings.get(stem) : idx.invertedIndex[stem];
-  }
-
   /** lunr's idf of the index term `stem` over the entries (ranking.py's term_idf). */
   function termIdf(idx, stem) {
     var cache = idx.sitegenIdf || (idx.sitegenIdf = Object.create(null));
     if (!(stem in cache)) {
       if (idx.sitegenDropped && idx.sitegenDropped[stem]) {
         cache[stem] = DROPPED_IDF;
+      } else if (idx.sitegenPostings) {
+        cache[stem] = idfOf(documentCount(idx), idx.sitegenPostings.documents(stem));
       } else {
-        var posting = postingOf(idx, stem);
+        var posting = idx.invertedIndex[stem];
         var refs = Object.create(null);
         var df = 0;
         if (posting) {
@@ -259,11 +262,14 @@
             });
           });
         }
-        var n = documentCount(idx);
-        cache[stem] = Math.log(1 + Math.abs((n - df + 0.5) / (df + 0.5)));
+        cache[stem] = idfOf(documentCount(idx), df);
       }
     }
     return cache[stem];
+  }
+
+  function idfOf(n, df) {
+    return Math.log(1 + Math.abs((n - df + 0.5) / (df + 0.5)));
   }
 
   // Coverage is compared in steps, so a hair's difference in a long paste (one frame word) does not
@@ -378,7 +384,7 @@
 
   /** Whether a query term is a word the typo retry may correct: long, plain and unknown. */
   function typoCandidate(idx, t, stem) {
-    return t.term.length >= TYPO_MIN_LENGTH && !idx.sitegenPostings.get(stem) && /^[a-z]+$/.test(t.term);
+    return t.term.length >= TYPO_MIN_LENGTH && !idx.sitegenPostings.has(stem) && /^[a-z]+$/.test(t.term);
   }
 
   /**
@@ -450,8 +456,8 @@
     var cache = idx.sitegenCommon || (idx.sitegenCommon = { docs: documentCount(idx), terms: Object.create(null) });
     if (!(term in cache.terms)) {
       var stem = stemOf(term);
-      var posting = idx.sitegenPostings ? idx.sitegenPostings.get(stem) : idx.invertedIndex[stem];
-      var most = 0;
+      var posting = idx.sitegenPostings ? null : idx.invertedIndex[stem];
+      var most = idx.sitegenPostings ? idx.sitegenPostings.most(stem) : 0;
       if (posting) {
         idx.fields.forEach(function (field) {
           if (posting[field]) most = Math.max(most, Object.keys(posting[field]).length);
