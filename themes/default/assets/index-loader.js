@@ -74,6 +74,11 @@
       if (!plain(query)) return lunr.Index.prototype.query.call(this, function (q) { q.clauses = query.clauses; });
       return new indexMatch.Match(this, query, postings, scorer).results();
     };
+    /** lunr.Index#query itself, whatever the clauses (tests compare it with `query`). */
+    idx.sitegenLunrQuery = function (fn) {
+      var query = start(fn);
+      return lunr.Index.prototype.query.call(this, function (q) { q.clauses = query.clauses; });
+    };
     /** The matches of a query of optional clauses (index-match.js Match), or null for any other query. */
     idx.sitegenMatch = function (fn) {
       var query = start(fn);
