@@ -127,13 +127,12 @@
     var postings = this.idx.sitegenPostings;
     var dropped = this.idx.sitegenDropped;
     data.dropped.forEach(function (term) { dropped[term] = true; });
-    data.terms.forEach(function (row) { postings.add(row); });
-    postings.settle();
+    postings.addRun(data.terms);
   };
 
   /**
-   * Postings of the terms loaded so far: rows[term] = [term, postings idf counted, {field: [refs]}];
-   * lunr reads {_index, field: {ref: metadata}} for every field from `built`, made on first use.
+   * Postings of the terms loaded so far: rows[term] is the shard's row, row(term) the same decoded,
+   * [term, postings idf counted, {field: [refs]}] (made when a query first meets the term); lunr reads {_index, field: {ref: metadata}} for every field from `built`, made on first use.
    * Nothing writes to these objects, so the empty ones are shared.
    */
   function Postings(fields, manifest) {
@@ -141,28 +140,61 @@
     this.marks = null; // Uint32Array by ref, for counting a term's documents (`documents`)
     this.mark = 0;
     this.size = manifest ? Math.max(manifest.docs, manifest.lengths[fields[0]].length) + 1 : 0;
-    this.rows = Object.create(null);
-    this.packed = Object.create(null); // term -> the shard's {field: [ref gaps, tfs]}, until decoded
+    this.rows = Object.create(null); // term -> the shard's row [term, count, {field: [ref gaps, tfs]}]
+    this.decoded = Object.create(null); // term -> [term, count, {field: [refs]}], made on first use
     this.tfs = Object.create(null); // term -> field -> {ref: tf}, made on first use
     this.built = Object.create(null);
-    this.sorted = [];
-    this.fresh = [];
+    this.runs = []; // the loaded terms: one sorted list per shard, ordered by first term (see settle)
+    this.fresh = []; // lists added since
+    this.whole = []; // every loaded term, in order, once settled
     this.active = []; // the terms the running query expanded to
     this.isActive = Object.create(null);
   }
 
-  /** A shard's row [term, postings idf counts, {field: [ref gaps, tfs]}]; decoded on first use. */
-  Postings.prototype.add = function (row) {
-    this.rows[row[0]] = [row[0], row[1], null];
-    this.packed[row[0]] = row[2];
-    this.fresh.push(row[0]);
+  /** A shard's rows [term, postings idf counts, {field: [ref gaps, tfs]}], in term order; decoded on first use. */
+  Postings.prototype.addRun = function (rows) {
+    var run = new Array(rows.length);
+    var ordered = true;
+    for (var i = 0; i < rows.length; i++) {
+      var term = rows[i][0];
+      this.rows[term] = rows[i]; // as the shard has it, until `row` decodes it
+      run[i] = term;
+      if (i && !(run[i - 1] < term)) ordered = false;
+    }
+    if (!ordered) run.sort();
+    if (run.length) this.fresh.push(run);
+  };
+
+  /** Every loaded term, in order (JavaScript's string order, as lunr's token set lists them). */
+  Object.defineProperty(Postings.prototype, "sorted", {
+    get: function () {
+      this.settle();
+      return this.whole;
+    }
+  });
+
+  /**
+   * Keeps `whole` in order once shards came in. A shard's terms share its key, so shards' lists
+   * never overlap (every term of `ab` sorts between `aa`'s and `ac`'s): the lists ordered by their
+   * first term and joined are in order, checked as they are joined. A query loads some twenty
+   * shards; sorting every loaded term again after each one cost as much as parsing them.
+   */
+  Postings.prototype.settle = function () {
+    if (!this.fresh.length) return;
+    var runs = this.runs.concat(this.fresh).sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+    this.fresh = [];
+    this.runs = runs;
+    var apart = true;
+    for (var i = 1; i < runs.length && apart; i++) apart = runs[i - 1][runs[i - 1].length - 1] < runs[i][0];
+    var whole = [].concat.apply([], runs);
+    this.whole = apart ? whole : whole.sort();
   };
 
   /** rows[term] with its refs per field: [term, count, {field: [refs]}]. */
   Postings.prototype.row = function (term) {
-    var row = this.rows[term];
-    if (!row || row[2]) return row;
-    var packed = this.packed[term];
+    var row = this.decoded[term];
+    if (row || !(term in this.rows)) return row;
+    var packed = this.rows[term][2];
     var byField = Object.create(null);
     var tfs = Object.create(null);
     Object.keys(packed).forEach(function (field) {
@@ -176,10 +208,8 @@
       byField[field] = refs;
       tfs[field] = packed[field][1] || null; // null: every tf is 1
     });
-    row[2] = byField;
     this.tfs[term] = tfs;
-    delete this.packed[term];
-    return row;
+    return (this.decoded[term] = [term, this.rows[term][1], byField]);
   };
 
   /** The first position in the sorted `list` whose item is not below `value`. */
@@ -239,12 +269,6 @@
     return tfs ? tfs[low] : 1;
   };
 
-  /** Keeps `sorted` (every loaded term, in order) after a shard's terms came in. */
-  Postings.prototype.settle = function () {
-    if (!this.fresh.length) return;
-    this.sorted = this.sorted.concat(this.fresh).sort();
-    this.fresh = [];
-  };
 
   Postings.prototype.get = function (term) {
     var posting = this.built[term];
