@@ -140,6 +140,11 @@
     this.marks = null; // Uint32Array by ref, for counting a term's documents (`documents`)
     this.mark = 0;
     this.size = manifest ? Math.max(manifest.docs, manifest.lengths[fields[0]].length) + 1 : 0;
+    // Terms a query leaves out beside rarer ones (search.js isCommon), with the most entries each is
+    // in, from the manifest: their shards need not load for such a query.
+    this.common = Object.create(null);
+    var common = (manifest && manifest.common) || {};
+    for (var term in common) this.common[term] = common[term];
     this.rows = Object.create(null); // term -> the shard's row [term, count, {field: [ref gaps, tfs]}]
     this.decoded = Object.create(null); // term -> [term, count, {field: [refs]}], made on first use
     this.tfs = Object.create(null); // term -> field -> {ref: tf}, made on first use
@@ -229,11 +234,16 @@
     return term in this.rows;
   };
 
-  /** The most entries `term` is in, in any one field (0: not loaded). */
+  /** Whether `term` is an index term: loaded, or a common term the manifest lists. */
+  Postings.prototype.knows = function (term) {
+    return term in this.rows || term in this.common;
+  };
+
+  /** The most entries `term` is in, in any one field (0: not loaded, nor a common term). */
   Postings.prototype.most = function (term) {
     var row = this.row(term);
     var most = 0;
-    if (!row) return 0;
+    if (!row) return this.common[term] || 0;
     for (var f = 0; f < this.fields.length; f++) {
       var refs = row[2][this.fields[f]];
       if (refs) most = Math.max(most, refs.length);

@@ -329,17 +329,24 @@
     function want(key) {
       if (key !== null && !shards.loaded[key] && keys.indexOf(key) < 0) keys.push(key);
     }
+    // A common term is left out of a query holding a rarer one (rank): its shard is not needed then.
+    var rare = terms.some(function (t) { return !isCommon(idx, t.term); });
     terms.forEach(function (t) {
-      want(shards.keyOf(stemOf(t.term)));
+      if (!rare || !isCommon(idx, t.term)) want(shards.keyOf(stemOf(t.term)));
       if (t.prefix) shards.keysStarting(t.term).forEach(want);
     });
     load(keys, function (err) {
       if (err) return callback(err);
       keys = [];
+      var typos = false;
       terms.forEach(function (t) {
         var stem = stemOf(t.term);
-        if (typoCandidate(idx, t, stem)) shards.keysStarting(stem.charAt(0)).forEach(want);
+        if (!typoCandidate(idx, t, stem)) return;
+        typos = true;
+        shards.keysStarting(stem.charAt(0)).forEach(want);
       });
+      // The corrected words may be common ones, leaving no rarer term: then the common terms count.
+      if (typos) terms.forEach(function (t) { want(shards.keyOf(stemOf(t.term))); });
       // Only a weak result is retried: the query runs here first only when a word could be corrected.
       if (!keys.length) return callback(null);
       var results = runQuery(idx, terms);
@@ -384,7 +391,7 @@
 
   /** Whether a query term is a word the typo retry may correct: long, plain and unknown. */
   function typoCandidate(idx, t, stem) {
-    return t.term.length >= TYPO_MIN_LENGTH && !idx.sitegenPostings.has(stem) && /^[a-z]+$/.test(t.term);
+    return t.term.length >= TYPO_MIN_LENGTH && !idx.sitegenPostings.knows(stem) && /^[a-z]+$/.test(t.term);
   }
 
   /**
