@@ -98,6 +98,7 @@
     this.manifest = manifest;
     this.idx = idx;
     this.loaded = Object.create(null);
+    this.count = 0; // shards added
     this.prefix = manifest.prefix;
     this.keys = manifest.shards;
     this.known = Object.create(null);
@@ -124,6 +125,7 @@
   Shards.prototype.add = function (key, data) {
     if (this.loaded[key]) return;
     this.loaded[key] = true;
+    this.count += 1;
     var postings = this.idx.sitegenPostings;
     var dropped = this.idx.sitegenDropped;
     data.dropped.forEach(function (term) { dropped[term] = true; });

@@ -283,7 +283,14 @@
   /** rank() for `text`; never throws, [] for an empty query. */
   function runQuery(idx, terms) {
     try {
-      return rank(idx, terms);
+      // prepare() ranks a query whose words might be typos, to see whether the retry will be needed;
+      // search() then ranks it again: the same terms over the same shards give the same results.
+      var shards = idx.sitegenShards;
+      var key = shards ? shards.count + "\n" + JSON.stringify(terms) : null;
+      if (key !== null && idx.sitegenLast && idx.sitegenLast.key === key) return idx.sitegenLast.results;
+      var results = rank(idx, terms);
+      if (key !== null) idx.sitegenLast = { key: key, results: results };
+      return results;
     } catch (err) {
       // Not expected (terms hold no query syntax), but a search box must never break the page.
       if (typeof console !== "undefined") console.error("sitegen search:", err);
