@@ -55,3 +55,20 @@ def test_typed_arrays_score_to_the_last_bit_as_lunrs_own_query(tmp_path: Path) -
     found = run_node("match_exact.js", str(manifest), stdin=queries)
     assert found["compared"] == len(queries) > 300 and found["results"] > 20000
     assert found["differences"] == [], found["differences"][:3]
+
+
+def test_a_query_holding_a_rarer_word_loads_no_shard_of_its_common_one(tmp_path: Path) -> None:
+    """The manifest lists the terms search.js leaves out beside rarer ones (isCommon): a cold query
+    loads only the rare word's shard, and finds what the whole index finds; alone, the common word's
+    shard loads. A typo retry may need the common words again (its corrections may all be common)."""
+    from sitegen.shards import parse_script
+
+    entries = [entry(i, f"Everywhere note {i}", body=f"marker{i:03d} and other words") for i in range(120)]
+    manifest = write_search_index(tmp_path, entries, prefix=1)
+    assert parse_script(manifest.read_text(encoding="utf-8"))[1]["common"] == {"everywher": 120, "note": 120}
+    rare, alone, typo = run_node("prepare_keys.js", str(manifest), stdin=[
+        {"text": "everywhere marker007", "prefix": False}, {"text": "everywhere", "prefix": False},
+        {"text": "everywhere notte", "prefix": False}])
+    assert rare == {"keys": ["m"], "refs": ["7"]}
+    assert alone["keys"] == ["e"] and len(alone["refs"]) == 120
+    assert typo["keys"] == ["n", "e"] and len(typo["refs"]) == 120  # `notte` corrected to `note`: both common
