@@ -235,17 +235,27 @@ def build_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis],
     ordered = [entries[i] for i in order]
     check_entries(ordered)
     with _collector_paused():
-        inverted = invert([e.ref for e in ordered], [analyses[i] for i in order])
-        prefix = prefix_length(len(ordered)) if prefix is None else prefix
-        grouped = shard_keys(inverted.postings, prefix)
-        payloads = {key: shard_payload(terms, inverted, min_scores) for key, terms in grouped.items()}
-        files = {shard_file(key): _script(f"t:{key}", payload) for key, payload in payloads.items()}
-        common = common_terms((row for payload in payloads.values() for row in payload["terms"]), inverted.count)
-        chunks: dict[int, list[dict[str, Any]]] = {}
-        for e in ordered:
-            chunks.setdefault(e.ref // STORE_CHUNK, []).append(_store_entry(e))
-        files.update((chunk_file(number), _script(f"d:{number}", part)) for number, part in chunks.items())
-        files[MANIFEST] = _script("index", manifest_payload(inverted, list(grouped), prefix, sorted(chunks), common))
+        return _files(ordered, [analyses[i] for i in order], min_scores, prefix)
+
+
+def _files(ordered: Sequence[SearchEntry], analyses: Sequence[Analysis], min_scores: Mapping[str, float],
+           prefix: int | None) -> dict[str, str]:
+    """build_files' work. Its postings (a million objects at 10k entries) are freed as it returns,
+    while the collector is still paused: re-enabled with them alive, its first pass walked them all."""
+    inverted = invert([e.ref for e in ordered], analyses)
+    prefix = prefix_length(len(ordered)) if prefix is None else prefix
+    grouped = shard_keys(inverted.postings, prefix)
+    files: dict[str, str] = {}
+    common: dict[str, int] = {}
+    for key, terms in grouped.items():
+        payload = shard_payload(terms, inverted, min_scores)
+        common.update(common_terms(payload["terms"], inverted.count))
+        files[shard_file(key)] = _script(f"t:{key}", payload)
+    chunks: dict[int, list[dict[str, Any]]] = {}
+    for e in ordered:
+        chunks.setdefault(e.ref // STORE_CHUNK, []).append(_store_entry(e))
+    files.update((chunk_file(number), _script(f"d:{number}", part)) for number, part in chunks.items())
+    files[MANIFEST] = _script("index", manifest_payload(inverted, list(grouped), prefix, sorted(chunks), common))
     return files
 
 
