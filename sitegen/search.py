@@ -29,7 +29,7 @@ from lunr.token_set import TokenSet
 from lunr.vector import Vector
 
 from sitegen.stemmer import stem, stemmer
-from sitegen.tokenize import tokenize
+from sitegen.tokenize import ASCII_COMPOUND, tokenize
 
 # (field name in the index, boost). One-letter names because lunr stores every field name
 # once per term in the inverted index: long names would grow the index by a third.
@@ -131,8 +131,31 @@ def field_texts(entry: SearchEntry) -> dict[str, str]:
 
 def _analyse_text(text: str) -> FieldTerms:
     # lunr.js's indexing pipeline (stopWordFilter, then stemmer), applied to plain strings.
-    terms = Counter(stem(token) for token in tokenize(text) if token not in STOP_WORDS)
+    terms = Counter(index_terms(text))
     return FieldTerms(terms.total(), tuple(terms), tuple(terms.values()))
+
+
+# An ASCII compound (a word, or words joined by `.`, `_` or `-`) -> its index terms. ASCII text
+# tokenizes compound by compound (sitegen.tokenize), and a site repeats its words: each distinct
+# one is tokenized, filtered and stemmed once, not at each of its occurrences.
+_TERMS_OF: dict[str, tuple[str, ...]] = {}
+_TERMS_OF_LIMIT = 1 << 18  # distinct compounds kept (a long-running `serve` must not grow without end)
+
+
+def index_terms(text: str) -> list[str]:
+    """`text`'s index terms in order: tokenized, stop words left out, stemmed."""
+    if not text.isascii():
+        return [stem(token) for token in tokenize(text) if token not in STOP_WORDS]
+    cache = _TERMS_OF
+    out: list[str] = []
+    for whole in ASCII_COMPOUND.findall(text):
+        found = cache.get(whole)
+        if found is None:
+            if len(cache) >= _TERMS_OF_LIMIT:
+                cache.clear()
+            found = cache[whole] = tuple(stem(token) for token in tokenize(whole) if token not in STOP_WORDS)
+        out.extend(found)
+    return out
 
 
 def analyse(entry: SearchEntry) -> Analysis:

@@ -28,6 +28,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
 from lunr.pipeline import Pipeline
 
+from sitegen.ranking import COMMON_MIN_DOCS, COMMON_SHARE
 from sitegen.search import (FIELDS, GLOBAL_NAME, MIN_SCORES, SEARCH_PIPELINE, Analysis, SearchEntry, _collector_paused,
                             _script_string, _store_entry)
 
@@ -158,7 +159,28 @@ def shard_payload(terms: Iterable[str], inverted: Inverted, min_scores: Mapping[
     return {"terms": rows, "dropped": dropped, "gone": gone}
 
 
-def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int, chunks: Sequence[int]) -> dict[str, Any]:
+def most_entries(row: Sequence[Any]) -> int:
+    """The most entries a shard row's term is in, in any one field (search.js Postings#most)."""
+    return max((len(packed[0]) for packed in row[2].values()), default=0)
+
+
+def is_common(most: int, documents: int) -> bool:
+    """search.js's isCommon: a term in over COMMON_SHARE of a large index's entries (in one field)."""
+    return documents >= COMMON_MIN_DOCS and most > documents * COMMON_SHARE
+
+
+def common_terms(rows: Iterable[Sequence[Any]], documents: int) -> dict[str, int]:
+    """The common terms among shard rows, with their `most_entries`."""
+    out = {}
+    for row in rows:
+        most = most_entries(row)
+        if is_common(most, documents):
+            out[row[0]] = most
+    return out
+
+
+def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int, chunks: Sequence[int],
+                     common: Mapping[str, int] | None = None) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": LUNR_JS_VERSION,
@@ -170,6 +192,9 @@ def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int, chunk
         "shards": sorted(keys, key=utf16_order),
         "chunk": STORE_CHUNK,
         "chunks": list(chunks),  # the store chunks there are (every one, on a site: refs are 0..n-1)
+        # Terms search.js leaves out of a query holding rarer ones (isCommon), with the most entries
+        # they are in: a query loads none of their shards unless it has nothing rarer.
+        "common": {term: (common or {})[term] for term in sorted(common or {}, key=utf16_order)},
     }
 
 
@@ -210,15 +235,27 @@ def build_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis],
     ordered = [entries[i] for i in order]
     check_entries(ordered)
     with _collector_paused():
-        inverted = invert([e.ref for e in ordered], [analyses[i] for i in order])
-        prefix = prefix_length(len(ordered)) if prefix is None else prefix
-        grouped = shard_keys(inverted.postings, prefix)
-        files = {shard_file(key): _script(f"t:{key}", shard_payload(terms, inverted, min_scores)) for key, terms in grouped.items()}
-        chunks: dict[int, list[dict[str, Any]]] = {}
-        for e in ordered:
-            chunks.setdefault(e.ref // STORE_CHUNK, []).append(_store_entry(e))
-        files.update((chunk_file(number), _script(f"d:{number}", part)) for number, part in chunks.items())
-        files[MANIFEST] = _script("index", manifest_payload(inverted, list(grouped), prefix, sorted(chunks)))
+        return _files(ordered, [analyses[i] for i in order], min_scores, prefix)
+
+
+def _files(ordered: Sequence[SearchEntry], analyses: Sequence[Analysis], min_scores: Mapping[str, float],
+           prefix: int | None) -> dict[str, str]:
+    """build_files' work. Its postings (a million objects at 10k entries) are freed as it returns,
+    while the collector is still paused: re-enabled with them alive, its first pass walked them all."""
+    inverted = invert([e.ref for e in ordered], analyses)
+    prefix = prefix_length(len(ordered)) if prefix is None else prefix
+    grouped = shard_keys(inverted.postings, prefix)
+    files: dict[str, str] = {}
+    common: dict[str, int] = {}
+    for key, terms in grouped.items():
+        payload = shard_payload(terms, inverted, min_scores)
+        common.update(common_terms(payload["terms"], inverted.count))
+        files[shard_file(key)] = _script(f"t:{key}", payload)
+    chunks: dict[int, list[dict[str, Any]]] = {}
+    for e in ordered:
+        chunks.setdefault(e.ref // STORE_CHUNK, []).append(_store_entry(e))
+    files.update((chunk_file(number), _script(f"d:{number}", part)) for number, part in chunks.items())
+    files[MANIFEST] = _script("index", manifest_payload(inverted, list(grouped), prefix, sorted(chunks), common))
     return files
 
 

@@ -20,7 +20,7 @@ import json
 from typing import Any, Callable, Mapping, Sequence
 
 from sitegen.search import FIELDS, MIN_SCORES, Analysis, SearchEntry, _store_entry
-from sitegen.shards import (MANIFEST, STORE_CHUNK, Inverted, _script, chunk_file, idf, manifest_payload, parse_script,
+from sitegen.shards import (MANIFEST, STORE_CHUNK, Inverted, _script, chunk_file, common_terms, idf, manifest_payload, parse_script,
                             prefix_length, shard_file, shard_keys, term_row, utf16_order)
 
 ENTRIES_KEY = "search/.entries"  # a fingerprint row, not a file: the last build's entries, as JSON
@@ -77,8 +77,8 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
         return None
     manifest = parse_script(manifest_text)[1]
     count, prefix = len(entries), prefix_length(len(entries))
-    if manifest["prefix"] != prefix or manifest["docs"] != count:
-        return None
+    if manifest["prefix"] != prefix or manifest["docs"] != count or "common" not in manifest:
+        return None  # (a manifest without `common` is an older build's: its common terms are not known)
     changed = [n for n, (a, b) in enumerate(zip(old_rows, new_rows)) if a[1] != b[1]]
     before = {n: old_analyses.get(old_rows[n][1]) for n in changed}
     if any(a is None for a in before.values()):
@@ -93,6 +93,7 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
                     pair = touched.setdefault(term, {}).get((n, name), (0, 0))
                     touched[term][(n, name)] = (tf, pair[1]) if side == 0 else (pair[0], tf)
     keys = set(manifest["shards"])
+    common: dict[str, int] = {term: most for term, most in manifest["common"].items() if term not in touched}
     files: dict[str, str] = {}
     for key, terms in shard_keys(touched, prefix).items():
         url = shard_file(key)
@@ -137,6 +138,7 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
             row, was_dropped = term_row(term, cleaned, count, fields, min_scores, total)
             if row[2]:
                 rows[term] = row
+                common.update(common_terms([row], count))
             else:
                 gone[term] = total
             if was_dropped:
@@ -159,6 +161,7 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
         for name, field in zip(names, analysis.fields):
             lengths[name][n] = field.length
     chunks = sorted({n // STORE_CHUNK for n in range(count)})
-    files[MANIFEST] = _script("index", manifest_payload(Inverted(tuple(fields), count, {}, lengths), list(keys), prefix, chunks))
+    files[MANIFEST] = _script("index", manifest_payload(Inverted(tuple(fields), count, {}, lengths), list(keys), prefix, chunks,
+                                                           common))
     kept = [url for url in previous if is_index_file(url) and url not in files]
     return {url: text for url, text in files.items() if text}, kept

@@ -108,6 +108,7 @@ def _cjk_grams(run: str) -> list[str]:
 # unchanged and it holds no CJK. These patterns give the same tokens, faster.
 _CONNECTOR = re.compile("[._\\-]+")
 _ASCII_COMPOUND = re.compile("[A-Za-z0-9]+(?:[._\\-]+[A-Za-z0-9]+)*")
+ASCII_COMPOUND = _ASCII_COMPOUND  # ASCII text tokenizes one match of this at a time (sitegen.search memoises them)
 _ASCII_CAMEL = re.compile("[A-Z]+(?=[A-Z][a-z])|[A-Z]*[^A-Z]+|[A-Z]+")
 
 

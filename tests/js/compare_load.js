@@ -58,8 +58,11 @@ function run(idx, q) {
 // So the top ten must come in the same order, and the rest must be the same results with the same
 // scores: deep in a long list, two results whose scores differ only in the last bit may swap.
 const TOP = 10;
+// A search's results also carry their coverage and best field's share (search.js rank), which the
+// sharded index works out without lunr's MatchData (index-match.js): those must be equal too.
+const share = (value) => (value === undefined ? null : value.toFixed(9));
 const shown = (results) => {
-  const all = results.map((r) => JSON.stringify([r.ref, r.score.toFixed(9)]));
+  const all = results.map((r) => JSON.stringify([r.ref, r.score.toFixed(9), share(r.coverage), share(r.together)]));
   return { top: all.slice(0, TOP), rest: all.slice(TOP).sort() };
 };
 

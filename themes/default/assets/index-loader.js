@@ -6,31 +6,29 @@
  * posting's term frequency; search/d-<n>.js holds result-store entries. Every file is a script
  * calling window.SITEGEN_SEARCH_ADD(name, data): a <script> tag loads it, also from file://.
  *
- * No score is shipped: lunr 2.3.9's BM25 (k1 1.2, b 0.75, field boosts, lunr.idf, rounded to 3
- * decimals as lunr's builder rounds) is worked out here, for the postings a query meets.
- * lunr.Index#query is used unchanged: it scores a field as queryVector.similarity(fieldVector),
- * the dot product over the query vector's magnitude, and the dot product only meets the query's
- * own terms. So the field vector lunr asks for is made when it asks, holding just the terms this
- * query expanded to (each passes through TermList#ready first): the very score the whole vector
- * would give. Vector indexes are the terms themselves: lunr.Vector only compares them (<, >, ==),
- * and strings keep one order however shards arrive.
+ * No score is shipped: lunr 2.3.9's BM25 is worked out in the browser (index-match.js), for the
+ * postings a query meets. A query of optional clauses (all sitegen makes) is scored there into
+ * typed arrays (`idx.sitegenMatch`, and `idx.query`, which gives lunr.Index#query's results from
+ * it); any other query goes to lunr.Index#query itself, unchanged: it scores a field as
+ * queryVector.similarity(fieldVector), and the dot product only meets the query's own terms, so
+ * the field vector lunr asks for is made when it asks, holding just the terms this query
+ * expanded to (each passes through TermList#ready first). Vector indexes are the terms
+ * themselves: lunr.Vector only compares them, and strings keep one order however shards arrive.
  *
- * Needs, before it: vendor/lunr.min.js. Used by search.js (and by node tests, through it).
+ * Needs, before it: vendor/lunr.min.js and index-match.js. Used by search.js (and by node tests, through it).
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) {
-    module.exports = factory(require("./vendor/lunr.min.js"));
+    module.exports = factory(require("./vendor/lunr.min.js"), require("./index-match.js"));
   } else {
     root.sitegen = root.sitegen || {};
-    var made = factory(root.lunr);
+    var made = factory(root.lunr, root.sitegen.indexMatch);
     root.sitegen.loadIndex = made.loadIndex;
     root.sitegen.indexLoader = made;
   }
-})(typeof self !== "undefined" ? self : this, function (lunr) {
+})(typeof self !== "undefined" ? self : this, function (lunr, indexMatch) {
   "use strict";
 
-  var K1 = 1.2;
-  var B = 0.75;
   var NOTHING = Object.freeze({});
   var REGISTER = "SITEGEN_SEARCH_ADD";
 
@@ -38,15 +36,19 @@
   function createIndex(manifest) {
     if (manifest.format !== 1) throw new Error("search index format " + manifest.format + " is not known to this search.js");
     var fields = manifest.fields.map(function (f) { return f[0]; });
-    var postings = new Postings(fields);
-    var scorer = new Scorer(manifest, postings);
+    var postings = new Postings(fields, manifest);
+    var scorer = new indexMatch.Scorer(manifest, postings);
     var fieldVectors = new Proxy(Object.create(null), {
       get: function (target, name) { return typeof name === "string" ? scorer.vector(name) : undefined; }
+    });
+    // lunr's own query reads a term's postings as {field: {ref: metadata}}: made only when it reads them.
+    var invertedIndex = new Proxy(Object.create(null), {
+      get: function (target, name) { return typeof name === "string" ? postings.get(name) : undefined; }
     });
     var idx = new lunr.Index({
       fields: fields,
       fieldVectors: fieldVectors,
-      invertedIndex: postings.built,
+      invertedIndex: invertedIndex,
       tokenSet: new TermList(postings),
       pipeline: lunr.Pipeline.load(manifest.pipeline)
     });
@@ -55,143 +57,34 @@
     idx.sitegenDropped = Object.create(null);
     idx.sitegenDocs = manifest.docs;
     idx.sitegenShards = new Shards(manifest, idx);
-    // Each query starts with no term expanded and no vector made.
-    idx.query = function (fn) {
+    // The query `fn` builds, each query starting with no term expanded and no vector made.
+    function start(fn) {
       postings.active = [];
       postings.isActive = Object.create(null);
       scorer.made = Object.create(null);
-      var query = new lunr.Query(this.fields);
+      var query = new lunr.Query(idx.fields);
       fn.call(query, query);
-      var plain = query.clauses.every(function (c) { return c.presence === lunr.Query.presence.OPTIONAL; });
-      if (!plain) return lunr.Index.prototype.query.call(this, function (q) { q.clauses = query.clauses; });
-      return quickQuery(this, query, postings, scorer);
+      return query;
+    }
+    function plain(query) {
+      return query.clauses.every(function (c) { return c.presence === lunr.Query.presence.OPTIONAL; });
+    }
+    idx.query = function (fn) {
+      var query = start(fn);
+      if (!plain(query)) return lunr.Index.prototype.query.call(this, function (q) { q.clauses = query.clauses; });
+      return new indexMatch.Match(this, query, postings, scorer).results();
+    };
+    /** lunr.Index#query itself, whatever the clauses (tests compare it with `query`). */
+    idx.sitegenLunrQuery = function (fn) {
+      var query = start(fn);
+      return lunr.Index.prototype.query.call(this, function (q) { q.clauses = query.clauses; });
+    };
+    /** The matches of a query of optional clauses (index-match.js Match), or null for any other query. */
+    idx.sitegenMatch = function (fn) {
+      var query = start(fn);
+      return plain(query) ? new indexMatch.Match(this, query, postings, scorer) : null;
     };
     return idx;
-  }
-
-  /**
-   * lunr.Index#query for optional clauses (all sitegen makes), the same results with the same
-   * scores to the last bit, without an object per posting: per field, the dot product of the query
-   * vector with each document's field vector is added up term by term in term order (lunr.Vector's
-   * order), each field's share is dot / |query vector| (lunr.Vector#similarity), and a document's
-   * fields are added in the order lunr first meets each (field, document). lunr's own query stays
-   * for anything else (a required or prohibited clause).
-   */
-  function quickQuery(idx, query, postings, scorer) {
-    var fields = idx.fields;
-    var boosts = Object.create(null); // the query vector: term -> boost (the same in every field)
-    var terms = [];
-    var seen = Object.create(null); // term -> its refs are in `order` already
-    var order = []; // (field, ref) pairs in the order lunr meets them: field index * docs + ref
-    var docs = scorer.docs + 1;
-    var met = new Uint8Array(fields.length * docs);
-    var pairTerms = []; // (field, ref) pair -> its terms, in the order met (lunr's MatchData of the pair)
-    query.clauses.forEach(function (clause) {
-      var words = clause.usePipeline ? idx.pipeline.runString(clause.term, { fields: clause.fields }) : [clause.term];
-      words.forEach(function (word) {
-        clause.term = word;
-        var expanded = idx.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
-        expanded.forEach(function (term) {
-          if (!(term in boosts)) terms.push(term);
-          boosts[term] = (boosts[term] || 0) + clause.boost;
-          if (seen[term]) return;
-          seen[term] = true;
-          var row = postings.row(term);
-          for (var f = 0; f < fields.length; f++) {
-            var refs = row[2][fields[f]];
-            if (!refs) continue;
-            for (var i = 0; i < refs.length; i++) {
-              var at = f * docs + refs[i];
-              if (!met[at]) { met[at] = 1; order.push(at); pairTerms[at] = [term]; }
-              else pairTerms[at].push(term);
-            }
-          }
-        });
-      });
-    });
-    terms.sort();
-    var magnitude = 0;
-    terms.forEach(function (term) { magnitude += boosts[term] * boosts[term]; });
-    magnitude = Math.sqrt(magnitude);
-    var dots = new Float64Array(fields.length * docs);
-    for (var f = 0; f < fields.length; f++) {
-      for (var t = 0; t < terms.length; t++) {
-        var row = postings.row(terms[t]);
-        var refs = row[2][fields[f]];
-        if (!refs) continue;
-        var tfs = postings.tfs[terms[t]][fields[f]];
-        var boost = boosts[terms[t]];
-        for (var i = 0; i < refs.length; i++) {
-          dots[f * docs + refs[i]] += boost * scorer.score(row[1], tfs ? tfs[i] : 1, fields[f], refs[i]);
-        }
-      }
-    }
-    var results = [];
-    var byRef = Object.create(null);
-    for (var k = 0; k < order.length; k++) {
-      var ref = order[k] % docs;
-      var field = fields[(order[k] - ref) / docs];
-      var score = dots[order[k]] / magnitude || 0;
-      var found = byRef[ref];
-      if (found) found.score += score;
-      else results.push(found = byRef[ref] = { ref: String(ref), score: score, matchData: { metadata: Object.create(null) } });
-      // The pairs' matched terms combined as lunr.MatchData#combine does: a term first met keeps its place.
-      var meta = found.matchData.metadata;
-      var list = pairTerms[order[k]];
-      for (var j = 0; j < list.length; j++) (meta[list[j]] || (meta[list[j]] = Object.create(null)))[field] = NOTHING;
-    }
-    return results.sort(function (a, b) { return b.score - a.score; });
-  }
-
-  /** BM25 scores of postings, and the field vectors lunr asks for, made from them. */
-  function Scorer(manifest, postings) {
-    this.postings = postings;
-    this.lengths = manifest.lengths;
-    this.docs = manifest.docs;
-    this.made = Object.create(null);
-    this.sorted = [];
-    this.sortedOf = null;
-    this.average = Object.create(null);
-    this.boost = Object.create(null);
-    var average = this.average;
-    var boost = this.boost;
-    manifest.fields.forEach(function (f) {
-      var total = 0;
-      var lengths = manifest.lengths[f[0]];
-      for (var i = 0; i < lengths.length; i++) total += lengths[i];
-      average[f[0]] = total / manifest.docs;
-      boost[f[0]] = f[1];
-    });
-  }
-
-  /** The vector of "field/ref": the score of each term of this query the field holds, by term. */
-  Scorer.prototype.vector = function (name) {
-    var vector = this.made[name];
-    if (vector) return vector;
-    var slash = name.indexOf("/");
-    var field = name.slice(0, slash);
-    var ref = Number(name.slice(slash + 1));
-    // The query's terms, in order: sorted once per query (no term is added once vectors are asked for).
-    if (this.sortedOf !== this.postings.active || this.sorted.length !== this.postings.active.length) {
-      this.sortedOf = this.postings.active;
-      this.sorted = this.postings.active.slice().sort();
-    }
-    var active = this.sorted;
-    var elements = [];
-    for (var i = 0; i < active.length; i++) {
-      var tf = this.postings.tf(active[i], field, ref);
-      if (tf) elements.push(active[i], this.score(this.postings.rows[active[i]][1], tf, field, ref));
-    }
-    return (this.made[name] = new lunr.Vector(elements));
-  };
-
-  /** lunr.Builder#createFieldVectors for one posting, operation for operation (document boost 1). */
-  Scorer.prototype.score = function (count, tf, field, ref) {
-    var x = (this.docs - count + 0.5) / (count + 0.5);
-    var idf = Math.log(1 + Math.abs(x)); // lunr.idf
-    var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (this.lengths[field][ref] / this.average[field])) + tf);
-    score *= this.boost[field];
-    return Math.round(score * 1000) / 1000;
   }
 
   /** An index with every shard given already added (node tests and tools: the whole index at once). */
@@ -205,6 +98,7 @@
     this.manifest = manifest;
     this.idx = idx;
     this.loaded = Object.create(null);
+    this.count = 0; // shards added
     this.prefix = manifest.prefix;
     this.keys = manifest.shards;
     this.known = Object.create(null);
@@ -231,42 +125,83 @@
   Shards.prototype.add = function (key, data) {
     if (this.loaded[key]) return;
     this.loaded[key] = true;
+    this.count += 1;
     var postings = this.idx.sitegenPostings;
     var dropped = this.idx.sitegenDropped;
     data.dropped.forEach(function (term) { dropped[term] = true; });
-    data.terms.forEach(function (row) { postings.add(row); });
-    postings.settle();
+    postings.addRun(data.terms);
   };
 
   /**
-   * Postings of the terms loaded so far: rows[term] = [term, postings idf counted, {field: [refs]}];
-   * lunr reads {_index, field: {ref: metadata}} for every field from `built`, made on first use.
+   * Postings of the terms loaded so far: rows[term] is the shard's row, row(term) the same decoded,
+   * [term, postings idf counted, {field: [refs]}] (made when a query first meets the term); lunr reads {_index, field: {ref: metadata}} for every field from `built`, made on first use.
    * Nothing writes to these objects, so the empty ones are shared.
    */
-  function Postings(fields) {
+  function Postings(fields, manifest) {
     this.fields = fields;
-    this.rows = Object.create(null);
-    this.packed = Object.create(null); // term -> the shard's {field: [ref gaps, tfs]}, until decoded
+    this.marks = null; // Uint32Array by ref, for counting a term's documents (`documents`)
+    this.mark = 0;
+    this.size = manifest ? Math.max(manifest.docs, manifest.lengths[fields[0]].length) + 1 : 0;
+    // Terms a query leaves out beside rarer ones (search.js isCommon), with the most entries each is
+    // in, from the manifest: their shards need not load for such a query.
+    this.common = Object.create(null);
+    var common = (manifest && manifest.common) || {};
+    for (var term in common) this.common[term] = common[term];
+    this.rows = Object.create(null); // term -> the shard's row [term, count, {field: [ref gaps, tfs]}]
+    this.decoded = Object.create(null); // term -> [term, count, {field: [refs]}], made on first use
     this.tfs = Object.create(null); // term -> field -> {ref: tf}, made on first use
     this.built = Object.create(null);
-    this.sorted = [];
-    this.fresh = [];
+    this.runs = []; // the loaded terms: one sorted list per shard, ordered by first term (see settle)
+    this.fresh = []; // lists added since
+    this.whole = []; // every loaded term, in order, once settled
     this.active = []; // the terms the running query expanded to
     this.isActive = Object.create(null);
   }
 
-  /** A shard's row [term, postings idf counts, {field: [ref gaps, tfs]}]; decoded on first use. */
-  Postings.prototype.add = function (row) {
-    this.rows[row[0]] = [row[0], row[1], null];
-    this.packed[row[0]] = row[2];
-    this.fresh.push(row[0]);
+  /** A shard's rows [term, postings idf counts, {field: [ref gaps, tfs]}], in term order; decoded on first use. */
+  Postings.prototype.addRun = function (rows) {
+    var run = new Array(rows.length);
+    var ordered = true;
+    for (var i = 0; i < rows.length; i++) {
+      var term = rows[i][0];
+      this.rows[term] = rows[i]; // as the shard has it, until `row` decodes it
+      run[i] = term;
+      if (i && !(run[i - 1] < term)) ordered = false;
+    }
+    if (!ordered) run.sort();
+    if (run.length) this.fresh.push(run);
+  };
+
+  /** Every loaded term, in order (JavaScript's string order, as lunr's token set lists them). */
+  Object.defineProperty(Postings.prototype, "sorted", {
+    get: function () {
+      this.settle();
+      return this.whole;
+    }
+  });
+
+  /**
+   * Keeps `whole` in order once shards came in. A shard's terms share its key, so shards' lists
+   * never overlap (every term of `ab` sorts between `aa`'s and `ac`'s): the lists ordered by their
+   * first term and joined are in order, checked as they are joined. A query loads some twenty
+   * shards; sorting every loaded term again after each one cost as much as parsing them.
+   */
+  Postings.prototype.settle = function () {
+    if (!this.fresh.length) return;
+    var runs = this.runs.concat(this.fresh).sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+    this.fresh = [];
+    this.runs = runs;
+    var apart = true;
+    for (var i = 1; i < runs.length && apart; i++) apart = runs[i - 1][runs[i - 1].length - 1] < runs[i][0];
+    var whole = [].concat.apply([], runs);
+    this.whole = apart ? whole : whole.sort();
   };
 
   /** rows[term] with its refs per field: [term, count, {field: [refs]}]. */
   Postings.prototype.row = function (term) {
-    var row = this.rows[term];
-    if (!row || row[2]) return row;
-    var packed = this.packed[term];
+    var row = this.decoded[term];
+    if (row || !(term in this.rows)) return row;
+    var packed = this.rows[term][2];
     var byField = Object.create(null);
     var tfs = Object.create(null);
     Object.keys(packed).forEach(function (field) {
@@ -280,10 +215,8 @@
       byField[field] = refs;
       tfs[field] = packed[field][1] || null; // null: every tf is 1
     });
-    row[2] = byField;
     this.tfs[term] = tfs;
-    delete this.packed[term];
-    return row;
+    return (this.decoded[term] = [term, this.rows[term][1], byField]);
   };
 
   /** The first position in the sorted `list` whose item is not below `value`. */
@@ -298,6 +231,45 @@
     return low;
   }
 
+  /** Whether `term` is among the loaded terms. */
+  Postings.prototype.has = function (term) {
+    return term in this.rows;
+  };
+
+  /** Whether `term` is an index term: loaded, or a common term the manifest lists. */
+  Postings.prototype.knows = function (term) {
+    return term in this.rows || term in this.common;
+  };
+
+  /** The most entries `term` is in, in any one field (0: not loaded, nor a common term). */
+  Postings.prototype.most = function (term) {
+    var row = this.row(term);
+    var most = 0;
+    if (!row) return this.common[term] || 0;
+    for (var f = 0; f < this.fields.length; f++) {
+      var refs = row[2][this.fields[f]];
+      if (refs) most = Math.max(most, refs.length);
+    }
+    return most;
+  };
+
+  /** How many entries hold `term` in any field (0: not loaded). */
+  Postings.prototype.documents = function (term) {
+    var row = this.row(term);
+    if (!row) return 0;
+    if (!this.marks) this.marks = new Uint32Array(this.size);
+    var marks = this.marks;
+    var mark = ++this.mark;
+    var count = 0;
+    for (var f = 0; f < this.fields.length; f++) {
+      var refs = row[2][this.fields[f]] || [];
+      for (var i = 0; i < refs.length; i++) {
+        if (marks[refs[i]] !== mark) { marks[refs[i]] = mark; count++; }
+      }
+    }
+    return count;
+  };
+
   /** How often `term` occurs in `ref`'s field (0: not there). */
   Postings.prototype.tf = function (term, field, ref) {
     var row = this.row(term);
@@ -309,12 +281,6 @@
     return tfs ? tfs[low] : 1;
   };
 
-  /** Keeps `sorted` (every loaded term, in order) after a shard's terms came in. */
-  Postings.prototype.settle = function () {
-    if (!this.fresh.length) return;
-    this.sorted = this.sorted.concat(this.fresh).sort();
-    this.fresh = [];
-  };
 
   Postings.prototype.get = function (term) {
     var posting = this.built[term];
@@ -383,7 +349,6 @@
   TermList.prototype.ready = function (terms) {
     var postings = this.postings;
     terms.forEach(function (term) {
-      postings.get(term);
       if (!postings.isActive[term]) {
         postings.isActive[term] = true;
         postings.active.push(term);

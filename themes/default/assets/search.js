@@ -158,7 +158,7 @@
     var rare = terms.filter(function (t) { return !isCommon(idx, t.term); });
     if (rare.length) terms = rare;
     if (!terms.length) return [];
-    var results = idx.query(function (q) {
+    var clauses = function (q) {
       terms.forEach(function (t) {
         // usePipeline: the query term is stemmed by lunr.js's stemmer, as the index was.
         // (A typo's correction is an index term already: `raw`, it is not stemmed again.)
@@ -167,7 +167,11 @@
           q.term(t.term, { boost: t.boost / 2, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
         }
       });
-    });
+    };
+    // The sharded index scores into typed arrays and ranks there (index-match.js): the same
+    // results in the same order as lunr's query and the loop below, without an object per posting.
+    var match = idx.sitegenMatch ? idx.sitegenMatch(clauses) : null;
+    var results = match ? null : idx.query(clauses);
     // Frame and code words of a pasted traceback (boosts 0.1 and 0.3) still score, but coverage is
     // the share of the message's own words (numbers included), when it has any.
     var message = terms.filter(function (t) { return t.boost >= COVERAGE_MIN_BOOST; });
@@ -203,6 +207,7 @@
       var boost = wordTerms[w.word] ? w.weight * wordWeight[w.word] / wordTerms[w.word] : 0;
       return { stem: w.stem, term: w.term, prefix: w.prefix, boost: boost };
     });
+    if (match) return match.ranked(wanted, total, COVERAGE_STEPS);
     results.forEach(function (r) {
       var matched = (r.matchData && r.matchData.metadata) || {};
       var names = Object.keys(matched);
@@ -238,18 +243,16 @@
   // frequency is unknown: they are given lunr's idf of a term in half of them (ln 2).
   var DROPPED_IDF = Math.LN2;
 
-  function postingOf(idx, stem) {
-    return idx.sitegenPostings ? idx.sitegenPostings.get(stem) : idx.invertedIndex[stem];
-  }
-
   /** lunr's idf of the index term `stem` over the entries (ranking.py's term_idf). */
   function termIdf(idx, stem) {
     var cache = idx.sitegenIdf || (idx.sitegenIdf = Object.create(null));
     if (!(stem in cache)) {
       if (idx.sitegenDropped && idx.sitegenDropped[stem]) {
         cache[stem] = DROPPED_IDF;
+      } else if (idx.sitegenPostings) {
+        cache[stem] = idfOf(documentCount(idx), idx.sitegenPostings.documents(stem));
       } else {
-        var posting = postingOf(idx, stem);
+        var posting = idx.invertedIndex[stem];
         var refs = Object.create(null);
         var df = 0;
         if (posting) {
@@ -259,11 +262,14 @@
             });
           });
         }
-        var n = documentCount(idx);
-        cache[stem] = Math.log(1 + Math.abs((n - df + 0.5) / (df + 0.5)));
+        cache[stem] = idfOf(documentCount(idx), df);
       }
     }
     return cache[stem];
+  }
+
+  function idfOf(n, df) {
+    return Math.log(1 + Math.abs((n - df + 0.5) / (df + 0.5)));
   }
 
   // Coverage is compared in steps, so a hair's difference in a long paste (one frame word) does not
@@ -277,7 +283,14 @@
   /** rank() for `text`; never throws, [] for an empty query. */
   function runQuery(idx, terms) {
     try {
-      return rank(idx, terms);
+      // prepare() ranks a query whose words might be typos, to see whether the retry will be needed;
+      // search() then ranks it again: the same terms over the same shards give the same results.
+      var shards = idx.sitegenShards;
+      var key = shards ? shards.count + "\n" + JSON.stringify(terms) : null;
+      if (key !== null && idx.sitegenLast && idx.sitegenLast.key === key) return idx.sitegenLast.results;
+      var results = rank(idx, terms);
+      if (key !== null) idx.sitegenLast = { key: key, results: results };
+      return results;
     } catch (err) {
       // Not expected (terms hold no query syntax), but a search box must never break the page.
       if (typeof console !== "undefined") console.error("sitegen search:", err);
@@ -323,17 +336,24 @@
     function want(key) {
       if (key !== null && !shards.loaded[key] && keys.indexOf(key) < 0) keys.push(key);
     }
+    // A common term is left out of a query holding a rarer one (rank): its shard is not needed then.
+    var rare = terms.some(function (t) { return !isCommon(idx, t.term); });
     terms.forEach(function (t) {
-      want(shards.keyOf(stemOf(t.term)));
+      if (!rare || !isCommon(idx, t.term)) want(shards.keyOf(stemOf(t.term)));
       if (t.prefix) shards.keysStarting(t.term).forEach(want);
     });
     load(keys, function (err) {
       if (err) return callback(err);
       keys = [];
+      var typos = false;
       terms.forEach(function (t) {
         var stem = stemOf(t.term);
-        if (typoCandidate(idx, t, stem)) shards.keysStarting(stem.charAt(0)).forEach(want);
+        if (!typoCandidate(idx, t, stem)) return;
+        typos = true;
+        shards.keysStarting(stem.charAt(0)).forEach(want);
       });
+      // The corrected words may be common ones, leaving no rarer term: then the common terms count.
+      if (typos) terms.forEach(function (t) { want(shards.keyOf(stemOf(t.term))); });
       // Only a weak result is retried: the query runs here first only when a word could be corrected.
       if (!keys.length) return callback(null);
       var results = runQuery(idx, terms);
@@ -378,7 +398,7 @@
 
   /** Whether a query term is a word the typo retry may correct: long, plain and unknown. */
   function typoCandidate(idx, t, stem) {
-    return t.term.length >= TYPO_MIN_LENGTH && !idx.sitegenPostings.get(stem) && /^[a-z]+$/.test(t.term);
+    return t.term.length >= TYPO_MIN_LENGTH && !idx.sitegenPostings.knows(stem) && /^[a-z]+$/.test(t.term);
   }
 
   /**
@@ -450,8 +470,8 @@
     var cache = idx.sitegenCommon || (idx.sitegenCommon = { docs: documentCount(idx), terms: Object.create(null) });
     if (!(term in cache.terms)) {
       var stem = stemOf(term);
-      var posting = idx.sitegenPostings ? idx.sitegenPostings.get(stem) : idx.invertedIndex[stem];
-      var most = 0;
+      var posting = idx.sitegenPostings ? null : idx.invertedIndex[stem];
+      var most = idx.sitegenPostings ? idx.sitegenPostings.most(stem) : 0;
       if (posting) {
         idx.fields.forEach(function (field) {
           if (posting[field]) most = Math.max(most, Object.keys(posting[field]).length);
