@@ -114,21 +114,25 @@ class SiteWriter:
     def add(self, rel: str, data: bytes) -> None:
         """Take one output file; a later file for the same path replaces an earlier one."""
         started = time.perf_counter()
-        check_rel(rel)
-        if rel not in self.previous and os.path.lexists(self.out / rel):
-            raise OutputError(f"{self.out / rel} was not written by sitegen, but the new site needs that path; "
-                              "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
-        if not self.staged:
-            self.made[rel] = True
-            self.held[rel] = data
-        elif self.box is None and same_bytes(self.out / rel, data):
-            self.made[rel] = False  # linked into the staging tree if one is made
-        else:
-            if self.box is None:
-                self._open_box()
-            if rel in self.made:
-                (self.box / "new" / rel).unlink()  # type: ignore[operator]  # made by _open_box
-            self._place(rel, data)
+        try:
+            check_rel(rel)
+            if rel not in self.previous and os.path.lexists(self.out / rel):
+                raise OutputError(f"{self.out / rel} was not written by sitegen, but the new site needs that path; "
+                                  "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
+            if not self.staged:
+                self.made[rel] = True
+                self.held[rel] = data
+            elif self.box is None and same_bytes(self.out / rel, data):
+                self.made[rel] = False  # linked into the staging tree if one is made
+            else:
+                if self.box is None:
+                    self._open_box()
+                if rel in self.made:
+                    (self.box / "new" / rel).unlink()  # type: ignore[operator]  # made by _open_box
+                self._place(rel, data)
+        except BaseException:
+            self._discard()  # a writer that failed is done: nothing of it stays beside the output
+            raise
         self.seconds += time.perf_counter() - started
 
     def _open_box(self) -> None:
