@@ -254,7 +254,11 @@ def _check_reused(out: Path, kept: set[str]) -> None:
             inside[folder] = resolved == root or root in resolved.parents
         if not inside[folder]:
             raise OutputError(f"refusing to write outside the output folder: {rel!r}")
-        if not is_plain_file(out / rel):
+        try:
+            plain = stat.S_ISREG(os.lstat(out / rel).st_mode)  # one call: a symlink is not a plain file
+        except OSError:
+            plain = False
+        if not plain:
             raise OutputError(f"{out / rel} should be reused from the previous build but is missing; "
                               "build again with --force")
 
