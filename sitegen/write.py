@@ -29,8 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Callable, Iterable, Mapping
 
-from sitegen.files import (atomic_write, check_rel, is_plain_file, link_or_copy, prune_empty, safe_join,  # noqa: F401
-                           same_bytes, temp_name, write_new)  # atomic_write, safe_join, temp_name: callers import them from here
+from sitegen.files import (atomic_write, carry_foreign, check_rel, is_plain_file, link_or_copy, prune_empty,  # noqa: F401
+                           rescue_late_files, safe_join, same_bytes, temp_name, write_new)  # atomic_write, safe_join, temp_name: callers import them from here
 from sitegen.folders import INNER_LOCK, OutputError, OutputLock, state_folder_for, swap  # noqa: F401 - OutputLock: re-exported
 from sitegen.record import (LEGACY_CACHE, LEGACY_MANIFEST, RECORD, check_output_dir, default_record,  # noqa: F401 - re-exported
                             identity, previous_files, record_complete, save_record)
@@ -204,7 +204,7 @@ class SiteWriter:
             (new / folder).mkdir(parents=True, exist_ok=True)
         for rel in sorted(kept):
             _reuse(out, new, rel)
-        _carry_foreign(out, new, previous)
+        carry_foreign(out, new, previous)
         removed = sum(1 for rel in previous - produced if is_plain_file(out / rel))
         new_identity = identity(new)
         # Before the swap the output is the old tree, after it the new one: the record vouches for both.
@@ -212,7 +212,7 @@ class SiteWriter:
         self.before_change()
         old = swap(new, out)
         save_record(self.record, out, produced, [new_identity], complete=True)
-        if not _rescue_late_files(old, out, previous | produced):
+        if not rescue_late_files(old, out, previous | produced):
             (box / STAGING_MARK).unlink()  # it holds a user's file: never removed automatically
             self.box = None
         self._discard()
@@ -317,53 +317,6 @@ def _reuse(out: Path, new: Path, rel: str) -> None:
     current = out / rel  # checked by _check_reused, under the output's lock
     if not link_or_copy(current, new / rel, make_parent=False):
         raise OutputError(f"cannot carry {current} over into the new site")
-
-
-def _carry_foreign(out: Path, new: Path, previous: set[str]) -> None:
-    """Hard-link every file sitegen did not write into the new tree, so nothing of the user's is lost.
-
-    A user's file where the new site puts one of its own is an error: neither may be dropped.
-    """
-    if not out.is_dir():
-        return
-    for current, dirnames, filenames in os.walk(out):
-        here = Path(current)
-        rel_dir = here.relative_to(out).as_posix()
-        links = [d for d in dirnames if (here / d).is_symlink()]  # a user's link to a folder: carry the link
-        dirnames[:] = [d for d in dirnames if d not in links]
-        if rel_dir != "." and not dirnames and not filenames and not links:
-            (new / rel_dir).mkdir(parents=True, exist_ok=True)  # a user's empty folder
-        for name in [*filenames, *links]:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if rel in previous:
-                continue
-            target = new / rel
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                clash = os.path.lexists(target)
-            except (FileExistsError, NotADirectoryError):
-                clash = True
-            if clash or not link_or_copy(here / name, target):
-                raise OutputError(f"{here / name} was not written by sitegen, but the new site needs that path; "
-                                  "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
-
-
-def _rescue_late_files(old: Path, out: Path, ours: set[str]) -> bool:
-    """Move into the output any file a user added to it while this build ran; False if one could not be."""
-    rescued = True
-    for current, dirnames, filenames in os.walk(old):
-        here = Path(current)
-        rel_dir = here.relative_to(old).as_posix()
-        for name in [*filenames, *(d for d in dirnames if (here / d).is_symlink())]:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if rel in ours or os.path.lexists(out / rel):
-                continue  # sitegen's, or carried over before the swap: this copy may go
-            try:
-                (out / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.rename(here / name, out / rel)
-            except OSError:
-                rescued = False
-    return rescued
 
 
 def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str], record: Path) -> WriteReport:
