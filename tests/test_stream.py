@@ -161,3 +161,29 @@ def test_a_build_that_changes_nothing_makes_no_staging_folder(tmp_path: Path, mo
     writer_of(out, {"index.html": b"home", "docs/a.html": b"a 2"}).finish(["docs/b.html"])
     assert made == ["box"] and (out / "index.html").stat().st_ino == inode  # linked into the new tree
     assert site_files(out) == {**SITE, "docs/a.html": b"a 2"}
+
+
+def test_a_reused_path_that_became_a_symlink_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    writer_of(out, SITE).finish()
+    (tmp_path / "elsewhere.html").write_text("not the site's")
+    (out / "docs/b.html").unlink()
+    (out / "docs/b.html").symlink_to(tmp_path / "elsewhere.html")
+    with pytest.raises(OutputError, match="docs/b.html should be reused .* missing"):
+        writer_of(out, {"index.html": b"home 2"}).finish(["docs/a.html", "docs/b.html"])
+    assert (out / "index.html").read_bytes() == b"home" and leftovers(out) == []
+
+
+def test_a_small_edit_does_not_stat_or_join_a_path_for_each_reused_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a one-document edit of a big site does: a few files new, thousands carried over by links.
+    out = tmp_path / "site"
+    many = {f"docs/{n // 100}/page-{n}.html": b"p%d" % n for n in range(600)}
+    writer_of(out, {**SITE, **many}).finish()
+    calls: list[str] = []
+    for name in ("stat", "lstat"):
+        real = getattr(write.os, name)
+        monkeypatch.setattr(write.os, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    report = writer_of(out, {"index.html": b"home 2"}).finish([*many, "docs/a.html", "docs/b.html"])
+    stats = len(calls)
+    assert report.reused == 602 and site_files(out) == {**SITE, **many, "index.html": b"home 2"}
+    assert stats < 200, f"{stats} stat calls for 602 reused files"
