@@ -331,7 +331,7 @@ def _build(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None, 
 
 def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs | None, kept: Kept | None) -> BuildResult:
     from sitegen.pages import render_site  # the writer side imports Jinja; `check` does not need it
-    from sitegen.write import RECORD, write_output
+    from sitegen.write import RECORD, SiteWriter
 
     started = time.perf_counter()
     check_output(config)
@@ -347,27 +347,33 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     mark = time.perf_counter()
     out = config.output_dir
     out_text = str(out)
-    pages = render_site(site, previous.pages if previous else None, lambda url: os.path.isfile(f"{out_text}/{url}"),
-                        previous.extra.get("search", {}) if previous else None,
-                        previous.extra.get("digests", {}) if previous else None, progress,
-                        previous.extra.get("related") if previous else None)
-    timings = dict(site.timings)
-    timings["index"] = pages.index_seconds
-    timings["pages"] = time.perf_counter() - mark - pages.index_seconds
-    state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses, "digests": pages.document_digests,
-                                                             "related": pages.related})
-    files = dict(pages.files)
-    reused = list(pages.reused)
-    mark = time.perf_counter()
-    # From here until the state is saved, neither stamp nor state vouches for the output: a build
-    # killed or failed in between is followed by a full one.
-    stamp.forget(folder)
-    unsettle(folder)
-    report = write_output(out, files, reused, folder / RECORD)
+
+    def before_change() -> None:
+        # From here until the state is saved, neither stamp nor state vouches for the output: a build
+        # killed or failed in between is followed by a full one.
+        stamp.forget(folder)
+        unsettle(folder)
+
+    # Each file goes to the writer as it is made; the output changes only in `finish`.
+    with SiteWriter(out, folder / RECORD, before_change) as writer:
+        pages = render_site(site, previous.pages if previous else None, lambda url: os.path.isfile(f"{out_text}/{url}"),
+                            previous.extra.get("search", {}) if previous else None,
+                            previous.extra.get("digests", {}) if previous else None, progress,
+                            previous.extra.get("related") if previous else None, writer.add)
+        streamed = writer.seconds
+        timings = dict(site.timings)
+        timings["index"] = pages.index_seconds
+        timings["pages"] = time.perf_counter() - mark - pages.index_seconds - streamed
+        state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses, "digests": pages.document_digests,
+                                                                 "related": pages.related})
+        files = pages.made
+        reused = list(pages.reused)
+        mark = time.perf_counter()
+        report = writer.finish(reused)
     saved = save_state(folder, state, previous)
     page_count = sum(1 for name in [*files, *pages.reused] if name.endswith(".html"))
     stamp.save(folder, out, stamp.stamp_key(config, key), inputs, [*files, *reused], site.problems, page_count)
-    timings["write"] = time.perf_counter() - mark
+    timings["write"] = time.perf_counter() - mark + streamed
     site = replace(site, timings=timings)
     rebuilt = (f"{site.counts['reread']} read, {site.counts['rerendered']} rendered, "
                f"{pages.rendered} of {plural(sum(1 for u in pages.fingerprints if u.endswith('.html')), 'page')}, "

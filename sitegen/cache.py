@@ -189,14 +189,16 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
             db.execute("DELETE FROM digests")
             db.execute("DELETE FROM related")
         db.executemany("DELETE FROM docs WHERE rel = ?", [(_key(r),) for r in old_docs if r not in state.docs])
+        # Rows made one at a time as SQLite takes them: a clean build's rows, in one list, were the
+        # whole site's text once more (some 2 GB at 100,000 documents).
         db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
-                       [_doc_row(r, d) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)])
+                       (_doc_row(r, d) for r, d in state.docs.items() if not _same_doc(old_docs.get(r), d)))
         db.executemany("DELETE FROM pages WHERE url = ?", [(_key(u),) for u in old_pages if u not in state.pages])
         db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
                        [(_key(u), fp) for u, fp in state.pages.items() if old_pages.get(u) != fp])
         db.executemany("DELETE FROM analyses WHERE key = ?", [(_key(k),) for k in old_analyses if k not in new_analyses])
         db.executemany("INSERT OR REPLACE INTO analyses VALUES (?, ?)",
-                       [(_key(k), STATE_CODEC.dumps(a)) for k, a in new_analyses.items() if old_analyses.get(k) is not a])
+                       ((_key(k), STATE_CODEC.dumps(a)) for k, a in new_analyses.items() if old_analyses.get(k) is not a))
         old_digests = previous.extra.get("digests", {}) if previous else {}
         new_digests = state.extra.get("digests", {})
         db.executemany("DELETE FROM digests WHERE rel = ?", [(_key(r),) for r in old_digests if r not in new_digests])

@@ -1,4 +1,5 @@
-"""File primitives of the write stage: paths that stay inside the output, atomic writes, links.
+"""File primitives of the write stage: paths that stay inside the output, atomic writes, links, and
+carrying a user's files from the old tree to the new one.
 
 Split from write.py, which decides what to write where (staged and swapped, or in place).
 """
@@ -103,3 +104,50 @@ def prune_empty(folder: Path, root: Path) -> None:
         except OSError:
             return
         folder = folder.parent
+
+
+def carry_foreign(out: Path, new: Path, previous: set[str]) -> None:
+    """Hard-link every file sitegen did not write into the new tree, so nothing of the user's is lost.
+
+    A user's file where the new site puts one of its own is an error: neither may be dropped.
+    """
+    if not out.is_dir():
+        return
+    for current, dirnames, filenames in os.walk(out):
+        here = Path(current)
+        rel_dir = here.relative_to(out).as_posix()
+        links = [d for d in dirnames if (here / d).is_symlink()]  # a user's link to a folder: carry the link
+        dirnames[:] = [d for d in dirnames if d not in links]
+        if rel_dir != "." and not dirnames and not filenames and not links:
+            (new / rel_dir).mkdir(parents=True, exist_ok=True)  # a user's empty folder
+        for name in [*filenames, *links]:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if rel in previous:
+                continue
+            target = new / rel
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                clash = os.path.lexists(target)
+            except (FileExistsError, NotADirectoryError):
+                clash = True
+            if clash or not link_or_copy(here / name, target):
+                raise OutputError(f"{here / name} was not written by sitegen, but the new site needs that path; "
+                                  "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
+
+
+def rescue_late_files(old: Path, out: Path, ours: set[str]) -> bool:
+    """Move into the output any file a user added to it while this build ran; False if one could not be."""
+    rescued = True
+    for current, dirnames, filenames in os.walk(old):
+        here = Path(current)
+        rel_dir = here.relative_to(old).as_posix()
+        for name in [*filenames, *(d for d in dirnames if (here / d).is_symlink())]:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if rel in ours or os.path.lexists(out / rel):
+                continue  # sitegen's, or carried over before the swap: this copy may go
+            try:
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.rename(here / name, out / rel)
+            except OSError:
+                rescued = False
+    return rescued

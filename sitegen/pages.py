@@ -112,7 +112,7 @@ class PageSpec:
 
 @dataclass(frozen=True)
 class RenderedPages:
-    files: dict[str, bytes]  # output path -> bytes, for everything rendered or generated this time
+    files: dict[str, bytes]  # output path -> bytes, for everything rendered or generated this time (none when handed on)
     reused: tuple[str, ...]  # pages whose inputs did not change: the file already in the output stands
     fingerprints: dict[str, str]  # page -> fingerprint of its inputs, for the next build
     rendered_pages: tuple[str, ...]
@@ -121,6 +121,7 @@ class RenderedPages:
     document_digests: DocumentDigests = field(default_factory=dict)  # for the next build's fingerprints
     hashed_documents: int = 0  # documents whose digest was worked out afresh, not kept from the last build
     related: RelatedLists = field(default_factory=RelatedLists)  # for the next build (related.py)
+    made: tuple[str, ...] = ()  # the output paths rendered or generated this time, whether kept in `files` or handed on
 
     @property
     def rendered(self) -> int:
@@ -207,8 +208,13 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 previous_analyses: Mapping[str, Analysis] | None = None,
                 previous_digests: DocumentDigests | None = None,
                 progress: Callable[[str], None] = lambda message: None,
-                previous_related: RelatedLists | None = None) -> RenderedPages:
-    """Render the pages whose inputs changed since `previous`, and generate every other output file."""
+                previous_related: RelatedLists | None = None,
+                emit: Callable[[str, bytes], None] | None = None) -> RenderedPages:
+    """Render the pages whose inputs changed since `previous`, and generate every other output file.
+
+    `emit`: hand each file to the writer as soon as it is made (write.SiteWriter.add), so the
+    output is never held whole in memory; without it they are returned in `files`.
+    """
     env = make_environment(site)
     fingerprint = Fingerprinter(previous_digests, {rel: c.source_hash for rel, c in site.cache.items()})
     # What every page shows besides its own context: templates, settings, navigation, the site's size.
@@ -224,17 +230,26 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         # cores that cost some 20% more CPU for the pages, which are now a small part of a build.
         fingerprints = {spec.url: fingerprint.page(common, spec.template, spec.context, spec.plain) for spec in specs}
     files: dict[str, bytes] = {}
+    made: dict[str, None] = {}  # every path made, in order
+
+    def put(url: str, data: bytes) -> None:
+        made[url] = None
+        if emit is None:
+            files[url] = data
+        else:
+            emit(url, data)
+
     bar = stage(progress, "writing", len(specs), "page")
     for spec in specs:
         if previous is None or previous.get(spec.url) != fingerprints[spec.url] or not exists(spec.url):
             html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), link=page_linker(spec.url),
                                                           **spec.context)
-            files[spec.url] = html.encode("utf-8")
+            put(spec.url, html.encode("utf-8"))
         bar.advance(1)
     bar.close()
-    reused = [spec.url for spec in specs if spec.url not in files]
-    rendered = tuple(files)
-    files["assets/pygments.css"] = pygments_css().encode("utf-8")
+    reused = [spec.url for spec in specs if spec.url not in made]
+    rendered = tuple(made)
+    put("assets/pygments.css", pygments_css().encode("utf-8"))
     index_started = time.perf_counter()
     entries = search_entries(site)
     analyses, analysis_cache, keys = analyse_entries(entries, previous_analyses or {}, site.config.jobs)
@@ -242,39 +257,41 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     index_files, index_reused = search_files(entries, analyses, record, previous or {}, previous_analyses or {}, exists,
                                              site.config.output_dir)
     for url, text in index_files.items():
-        files[url] = text.encode("utf-8")
+        put(url, text.encode("utf-8"))
         fingerprints[url] = content_digest(text)
+    del index_files
     reused.extend(index_reused)
     fingerprints.update((url, previous[url]) for url in index_reused)  # type: ignore[index]
     fingerprints[ENTRIES_KEY] = record
     index_seconds = time.perf_counter() - index_started
-    files.update(_theme_assets(site))
+    for url, data in _theme_assets(site).items():
+        put(url, data)
     for url, source in site.assets.items():
         try:
             data = source.path.read_bytes()
             # An SVG is a document of the site's origin: published only without script (sitegen/svg.py).
-            files[url] = sanitise_svg(data) if url.lower().endswith(".svg") else data
+            put(url, sanitise_svg(data) if url.lower().endswith(".svg") else data)
         except (OSError, UnsafeSvg):
             continue
-    files[".nojekyll"] = b""
+    put(".nojekyll", b"")
     # kb.json and the feed show each document's fields, page and dates: unchanged, they are not
     # encoded again (a tenth of a one-document edit at 10,000 documents).
     shown = [(fingerprint(doc), site.urls[doc.source.rel], browse.shown_date(site, doc), browse.last_updated(site, doc))
              for doc in site.documents]
-    made = {browse.KB_JSON: lambda: browse.kb_json(site)}
+    makers = {browse.KB_JSON: lambda: browse.kb_json(site)}
     if site.config.base_url:
-        made[browse.FEED_URL] = lambda: browse.atom_feed(site)
-    for url, make in made.items():
+        makers[browse.FEED_URL] = lambda: browse.atom_feed(site)
+    for url, make in makers.items():
         fingerprints[url] = fingerprint(common, url, shown)
         if previous is not None and previous.get(url) == fingerprints[url] and exists(url):
             reused.append(url)
         else:
-            files[url] = make()
+            put(url, make())
     if site.config.base_url:
-        pages = [u for u in [*files, *reused] if u.endswith(".html") and u != "404.html"]
-        files["sitemap.xml"] = sitemap(site.config.base_url, pages)
+        pages = [u for u in [*made, *reused] if u.endswith(".html") and u != "404.html"]
+        put("sitemap.xml", sitemap(site.config.base_url, pages))
     return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds, fingerprint.documents,
-                         fingerprint.hashed_documents, related)
+                         fingerprint.hashed_documents, related, tuple(made))
 
 
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away

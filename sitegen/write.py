@@ -6,7 +6,12 @@ not write (a user's CNAME) are carried over, and then the staging tree and the o
 in one step (`renameat2(RENAME_EXCHANGE)` on Linux, two renames elsewhere). A build killed at any
 moment therefore leaves the previous site complete; what it left behind is recognised by a marker
 file and removed by the next build. The record of which files sitegen wrote lives outside the
-output (in the build's state folder), so the published folder holds the site and nothing else.
+output (in the build's state folder, see record.py), so the published folder holds the site and
+nothing else.
+
+The writer takes the files one at a time, as the pages are rendered (`SiteWriter.add`): each is
+written into the staging tree and let go, so a build never holds its whole output in memory (at
+100,000 documents that was some 3 GB). Only `finish` changes the output folder.
 """
 
 from __future__ import annotations
@@ -18,17 +23,18 @@ import posixpath
 import shutil
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from types import TracebackType
+from typing import Callable, Iterable, Mapping
 
-from sitegen.files import (atomic_write, check_rel, is_plain_file, link_or_copy, prune_empty, safe_join,  # noqa: F401
-                           same_bytes, temp_name, write_new)  # atomic_write, safe_join, temp_name: callers import them from here
+from sitegen.files import (atomic_write, carry_foreign, check_rel, is_plain_file, link_or_copy, prune_empty,  # noqa: F401
+                           rescue_late_files, safe_join, same_bytes, temp_name, write_new)  # atomic_write, safe_join, temp_name: callers import them from here
 from sitegen.folders import INNER_LOCK, OutputError, OutputLock, state_folder_for, swap  # noqa: F401 - OutputLock: re-exported
+from sitegen.record import (LEGACY_CACHE, LEGACY_MANIFEST, RECORD, check_output_dir, default_record,  # noqa: F401 - re-exported
+                            identity, previous_files, record_complete, save_record)
 
-RECORD = "manifest.json"  # in the state folder: which files of the output sitegen wrote
-LEGACY_MANIFEST = ".sitegen-manifest.json"  # where sitegen kept that record inside the site before
-LEGACY_CACHE = ".sitegen-cache"
 STAGING_MARK = ".sitegen-staging"  # inside a staging folder: proves sitegen made it, so it may be deleted
 
 
@@ -40,80 +46,6 @@ class WriteReport:
     reused: int = 0  # `reuse` paths carried over as they were
 
 
-def default_record(output_dir: Path) -> Path:
-    return state_folder_for(output_dir, None) / RECORD
-
-
-def check_output_dir(output_dir: Path, content_dir: Path, record: Path | None = None) -> None:
-    """Refuse output folders that would lose a user's files, overwrite the sources, or hold the cache."""
-    out, content = output_dir.resolve(), content_dir.resolve()
-    record = record or default_record(out)
-    if out == content or out in content.parents:
-        raise OutputError(f"output folder {out} contains the content folder {content}; choose another output folder (-o)")
-    if out == Path(out.anchor) or out == Path.home():
-        raise OutputError(f"refusing to write a site into {out}; choose an empty folder (-o)")
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"output path {out} exists and is not a folder")
-    state = record.parent.resolve()
-    # Inside the content folder it would be read as content, unless hidden (discovery skips those).
-    visible_in_content = content in state.parents and not any(
-        part.startswith(".") for part in state.relative_to(content).parts)
-    if out == state or out in state.parents or visible_in_content:
-        raise OutputError(f"the cache folder {state.parent} is inside the {'output' if out in state.parents else 'content'} "
-                          "folder; set `cache_dir` in sitegen.yml to a folder outside both")
-    if out.is_dir() and previous_files(out, record) is None and any(out.iterdir()):
-        raise OutputError(
-            f"output folder {out} is not empty and was not written by sitegen (or its record in {record.parent} "
-            "is gone); sitegen never deletes files it did not write: empty it yourself or choose another folder (-o)"
-        )
-
-
-def _identity(folder: Path) -> list[int]:
-    info = folder.stat()
-    return [info.st_dev, info.st_ino]
-
-
-def previous_files(out: Path, record: Path) -> set[str] | None:
-    """The files of `out` sitegen wrote, from its record; None when there is no record for this very folder.
-
-    The record lives outside the output, so it names the folder it describes (path, device and
-    inode): a folder a user put in the place of a deleted site is not mistaken for sitegen's.
-    """
-    try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-        files = data["files"]
-        if (data.get("output") == str(out) and isinstance(files, list)
-                and (not out.is_dir() or _identity(out) in data["folders"])):
-            return {str(p) for p in files}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    return _legacy_files(out)
-
-
-def _legacy_files(out: Path) -> set[str] | None:
-    """A site written by an older sitegen holds its manifest and cache: its files, and those, are ours."""
-    try:
-        data = json.loads((out / LEGACY_MANIFEST).read_text(encoding="utf-8"))
-        files = {str(p) for p in data["files"]}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    cache = out / LEGACY_CACHE
-    own = {p.relative_to(out).as_posix() for p in cache.rglob("*") if p.is_file()} if cache.is_dir() else set()
-    return files | own | {LEGACY_MANIFEST, INNER_LOCK}
-
-
-def _save_record(record: Path, out: Path, files: Iterable[str], folders: list[list[int]], complete: bool) -> None:
-    data = {"generator": "sitegen", "output": str(out), "folders": folders, "complete": complete, "files": sorted(files)}
-    atomic_write(record, json.dumps(data, indent=0).encode("utf-8"))
-
-
-def _record_complete(record: Path) -> bool:
-    try:
-        return json.loads(record.read_text(encoding="utf-8")).get("complete") is True
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
 def write_output(output_dir: Path, files: Mapping[str, bytes], reuse: Iterable[str] = (),
                  record: Path | None = None) -> WriteReport:
     """Replace the site in `output_dir` by `files` plus the `reuse` paths carried over from the current one.
@@ -121,64 +53,219 @@ def write_output(output_dir: Path, files: Mapping[str, bytes], reuse: Iterable[s
     `files` are (re)written with these bytes; `reuse` are paths of the previous build whose bytes are
     unchanged; any path in the previous record that is in neither is removed. Files sitegen did not
     write are carried over untouched. The caller holds the output's lock (folders.OutputLock).
-
-    `record` (outside the output) lists the files sitegen wrote. Before anything is written it is
-    extended by every path this build may write and marked unfinished, so a build killed half-way
-    leaves no file of sitegen's that the next build would take for a user's.
+    The whole site in one mapping: `SiteWriter` takes it a file at a time.
     """
-    out = output_dir.resolve()  # a symlinked output folder: update where it points, keep the link
-    record = record or default_record(out)
-    kept = set(reuse) - set(files)
-    for rel in [*files, *kept]:
-        check_rel(rel)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staged = _can_stage(out)
-    if staged:
-        _clean_leftovers(out)
-    previous = previous_files(out, record) if out.is_dir() else set()
-    if previous is None:
-        if any(out.iterdir()):
-            raise OutputError(f"output folder {out} is not empty and was not written by sitegen; "
-                              "empty it yourself or choose another folder (-o)")
-        previous = set()
-    produced = set(files) | kept
-    if previous == produced and _record_complete(record) and _all_in_place(out, files, kept):
-        # Nothing new, nothing gone: staging and swapping a whole site would only cost time.
-        return WriteReport(written=0, unchanged=len(files), removed=0, reused=len(kept))
-    for rel in sorted(files):
-        if rel not in previous and os.path.lexists(out / rel):
-            raise OutputError(f"{out / rel} was not written by sitegen, but the new site needs that path; "
-                              "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
-    _check_reused(out, kept)
-    if staged:
-        return _write_staged(out, files, kept, previous, record)
-    return _write_in_place(out, files, kept, previous, record)
+    reuse = list(reuse)
+    for rel in [*files, *reuse]:
+        check_rel(rel)  # before anything is made, even a staging folder
+    with SiteWriter(output_dir, record) as writer:
+        for rel in sorted(files):
+            writer.add(rel, files[rel])
+        return writer.finish(reuse)
+
+
+def _nothing() -> None:
+    pass
+
+
+class SiteWriter:
+    """The write stage fed one file at a time; the output folder changes only in `finish`.
+
+    Staged (the usual case), each file goes into the staging tree as it comes, and only its name is
+    kept. The staging folder is made at the first file whose bytes differ from the output's: a build
+    that changes nothing makes none. Written in place (a mount point, or a read-only parent), the
+    files are held until `finish`: the record must claim every path before the first is written.
+
+    `record` (outside the output) lists the files sitegen wrote. Before the output changes it is
+    extended by every path this build may write and marked unfinished, so a build killed half-way
+    leaves no file of sitegen's that the next build would take for a user's. `before_change` runs
+    just before the output folder is first changed (the caller's state stops vouching for it).
+    Used as a context manager: leaving it by an exception removes the staging folder.
+    """
+
+    def __init__(self, output_dir: Path, record: Path | None = None, before_change: Callable[[], None] = _nothing) -> None:
+        self.out = out = output_dir.resolve()  # a symlinked output folder: update where it points, keep the link
+        self.record = record or default_record(out)
+        self.before_change = before_change
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.staged = _can_stage(out)
+        if self.staged:
+            _clean_leftovers(out)
+        previous = previous_files(out, self.record) if out.is_dir() else set()
+        if previous is None:
+            if any(out.iterdir()):
+                raise OutputError(f"output folder {out} is not empty and was not written by sitegen; "
+                                  "empty it yourself or choose another folder (-o)")
+            previous = set()
+        self.previous = previous
+        self.made: dict[str, bool] = {}  # every path added -> whether its bytes were written (else linked: unchanged)
+        self.held: dict[str, bytes] = {}  # in place only: the files, until `finish`
+        self.box: Path | None = None  # the staging folder, once a file differs
+        self.folders = {""}  # folders made in the staging tree
+        self.seconds = 0.0  # spent in `add` and `finish`: the write stage's own time, amid rendering
+
+    def __enter__(self) -> SiteWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if kind is not None:
+            self._discard()
+
+    def add(self, rel: str, data: bytes) -> None:
+        """Take one output file; a later file for the same path replaces an earlier one."""
+        started = time.perf_counter()
+        try:
+            check_rel(rel)
+            if rel not in self.previous and os.path.lexists(self.out / rel):
+                raise OutputError(f"{self.out / rel} was not written by sitegen, but the new site needs that path; "
+                                  "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
+            if not self.staged:
+                self.made[rel] = True
+                self.held[rel] = data
+            elif self.box is None and same_bytes(self.out / rel, data):
+                self.made[rel] = False  # linked into the staging tree if one is made
+            else:
+                if self.box is None:
+                    self._open_box()
+                if rel in self.made:
+                    (self.box / "new" / rel).unlink()  # type: ignore[operator]  # made by _open_box
+                self._place(rel, data)
+        except BaseException:
+            self._discard()  # a writer that failed is done: nothing of it stays beside the output
+            raise
+        self.seconds += time.perf_counter() - started
+
+    def _open_box(self) -> None:
+        """Make the staging folder and link into it the files taken so far, all unchanged."""
+        out = self.out
+        self.box = box = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
+        (box / STAGING_MARK).write_text(json.dumps({"output": str(out), "pid": os.getpid()}), encoding="utf-8")
+        new = box / "new"
+        new.mkdir()
+        if out.is_dir():
+            os.chmod(new, stat.S_IMODE(out.stat().st_mode))
+        # A write began: unfinished, and vouching for the old tree and the new one (see `finish`).
+        save_record(self.record, out, self.previous, [*self._before(), identity(new)], complete=False)
+        for rel in list(self.made):
+            self._place(rel, None)
+
+    def _before(self) -> list[list[int]]:
+        return [identity(self.out)] if self.out.is_dir() else []
+
+    def _place(self, rel: str, data: bytes | None) -> None:
+        """Put one file into the staging tree: linked from the output when its bytes are the same."""
+        assert self.box is not None
+        new = self.box / "new"
+        folder = posixpath.dirname(rel)
+        if folder not in self.folders:
+            (new / folder).mkdir(parents=True, exist_ok=True)
+            while folder not in self.folders:
+                self.folders.add(folder)
+                folder = posixpath.dirname(folder)
+        current = self.out / rel
+        # `new` is our own fresh folder and every name was checked by check_rel, so no symlink can
+        # stand in the way: plain joins keep this fast for big sites.
+        if (data is None or same_bytes(current, data)) and link_or_copy(current, new / rel, make_parent=False):
+            self.made[rel] = False
+        elif data is None:
+            raise OutputError(f"cannot carry {current} over into the new site")
+        else:
+            write_new(new / rel, data, make_parent=False)
+            self.made[rel] = True
+
+    def finish(self, reuse: Iterable[str] = ()) -> WriteReport:
+        """Carry over the `reuse` paths (the previous build's, unchanged), remove what the site no
+        longer has, and put the new site in place of the old one."""
+        started = time.perf_counter()
+        try:
+            kept = set(reuse) - set(self.made)
+            for rel in kept:
+                check_rel(rel)
+            report = self._finish_staged(kept) if self.staged else self._finish_in_place(kept)
+        except BaseException:
+            self._discard()
+            raise
+        self.seconds += time.perf_counter() - started
+        return report
+
+    def _finish_staged(self, kept: set[str]) -> WriteReport:
+        out, previous = self.out, self.previous
+        _check_reused(out, kept)
+        produced = set(self.made) | kept
+        if self.box is None and previous == produced and record_complete(self.record):
+            # Nothing new, nothing gone: staging and swapping a whole site would only cost time.
+            return WriteReport(written=0, unchanged=len(self.made), removed=0, reused=len(kept))
+        if self.box is None:
+            self._open_box()
+        box = self.box
+        assert box is not None
+        new = box / "new"
+        for folder in {posixpath.dirname(rel) for rel in kept} - self.folders:
+            (new / folder).mkdir(parents=True, exist_ok=True)
+        _reuse_all(out, new, kept)
+        carry_foreign(out, new, previous)
+        removed = sum(1 for rel in previous - produced if is_plain_file(out / rel))
+        new_identity = identity(new)
+        # Before the swap the output is the old tree, after it the new one: the record vouches for both.
+        save_record(self.record, out, previous | produced, [*self._before(), new_identity], complete=False)
+        self.before_change()
+        old = swap(new, out)
+        save_record(self.record, out, produced, [new_identity], complete=True)
+        if not rescue_late_files(old, out, previous | produced):
+            (box / STAGING_MARK).unlink()  # it holds a user's file: never removed automatically
+            self.box = None
+        self._discard()
+        written = sum(self.made.values())
+        return WriteReport(written, len(self.made) - written, removed, len(kept))
+
+    def _finish_in_place(self, kept: set[str]) -> WriteReport:
+        files, previous = self.held, self.previous
+        if previous == set(files) | kept and record_complete(self.record) and _all_in_place(self.out, files, kept):
+            return WriteReport(written=0, unchanged=len(files), removed=0, reused=len(kept))
+        _check_reused(self.out, kept)
+        self.before_change()
+        return _write_in_place(self.out, files, kept, previous, self.record)
+
+    def _discard(self) -> None:
+        if self.box is not None:
+            shutil.rmtree(self.box, ignore_errors=True)
+            self.box = None
 
 
 def _check_reused(out: Path, kept: set[str]) -> None:
     """Every reused file is a plain file of the output, in a folder that resolves inside it.
 
     Each folder is resolved once, not each file (a symlink among the folders could lead out of the
-    site); the file itself must not be a symlink. At 10,000 pages the per-file resolve was a tenth
-    of a one-document edit.
+    site), and read once: its entries' types say which names are plain files, not symlinks, without
+    a stat of each (at 10,000 pages, a stat per file was a large part of a one-document edit).
     """
     if not kept:
         return
     if not out.is_dir():
         rel = min(kept)
         raise OutputError(f"{out / rel} should be reused from the previous build but is missing; build again with --force")
-    inside: dict[str, bool] = {}
     root = out.resolve()
-    for rel in sorted(kept):
-        folder = posixpath.dirname(rel)
-        if folder not in inside:
-            resolved = (out / folder).resolve() if folder else root
-            inside[folder] = resolved == root or root in resolved.parents
-        if not inside[folder]:
-            raise OutputError(f"refusing to write outside the output folder: {rel!r}")
-        if not is_plain_file(out / rel):
-            raise OutputError(f"{out / rel} should be reused from the previous build but is missing; "
-                              "build again with --force")
+    for folder, names in sorted(_by_folder(kept).items()):
+        resolved = (out / folder).resolve() if folder else root
+        if not (resolved == root or root in resolved.parents):
+            raise OutputError(f"refusing to write outside the output folder: {posixpath.join(folder, min(names))!r}")
+        try:
+            with os.scandir(out / folder) as entries:
+                plain = {entry.name for entry in entries if entry.is_file(follow_symlinks=False)}
+        except OSError:
+            plain = set()
+        for name in sorted(names):
+            if name not in plain:
+                raise OutputError(f"{out / folder / name} should be reused from the previous build but is missing; "
+                                  "build again with --force")
+
+
+def _by_folder(rels: Iterable[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for rel in rels:
+        folder, _, name = rel.rpartition("/")
+        grouped.setdefault(folder, []).append(name)
+    return grouped
 
 
 def _all_in_place(out: Path, files: Mapping[str, bytes], kept: set[str]) -> bool:
@@ -231,99 +318,36 @@ def _clean_leftovers(out: Path) -> None:
         shutil.rmtree(box, ignore_errors=True)
 
 
-def _write_staged(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str], record: Path) -> WriteReport:
-    box = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
-    disposable = True
-    produced = set(files) | reuse
-    try:
-        (box / STAGING_MARK).write_text(json.dumps({"output": str(out), "pid": os.getpid()}), encoding="utf-8")
-        new = box / "new"
-        new.mkdir()
-        if out.is_dir():
-            os.chmod(new, stat.S_IMODE(out.stat().st_mode))
-        # Before the swap the output is the old tree, after it the new one: the record vouches for both.
-        before = [_identity(out)] if out.is_dir() else []
-        _save_record(record, out, previous | produced, [*before, _identity(new)], complete=False)
-        written = unchanged = 0
-        # `new` is our own fresh folder and every name was checked by check_rel, so no symlink can
-        # stand in the way: plain joins, and each folder made once, keep this fast for big sites.
-        for folder in sorted({posixpath.dirname(rel) for rel in [*files, *reuse]} - {""}):
-            (new / folder).mkdir(parents=True, exist_ok=True)
-        for rel in sorted(files):
-            target = new / rel
-            current = out / rel
-            if same_bytes(current, files[rel]) and link_or_copy(current, target, make_parent=False):
-                unchanged += 1
-            else:
-                write_new(target, files[rel], make_parent=False)
-                written += 1
-        for rel in sorted(reuse):
-            _reuse(out, new, rel)
-        _carry_foreign(out, new, previous)
-        removed = sum(1 for rel in previous - produced if is_plain_file(out / rel))
-        identity = _identity(new)
-        old = swap(new, out)
-        _save_record(record, out, produced, [identity], complete=True)
-        if not _rescue_late_files(old, out, previous | produced):
-            disposable = False
-            (box / STAGING_MARK).unlink()  # it holds a user's file: never removed automatically
-    finally:
-        if disposable:
-            shutil.rmtree(box, ignore_errors=True)
-    return WriteReport(written, unchanged, removed, len(reuse))
+def _reuse_all(out: Path, new: Path, kept: set[str]) -> None:
+    """Hard-link the reused files into the new tree, folder by folder, each by its name relative to
+    its folder's descriptor: at 10,000 pages, full paths cost as much as the links themselves."""
+    for folder, names in _by_folder(kept).items():
+        try:
+            source = os.open(out / folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            source = -1
+        try:
+            target = os.open(new / folder, os.O_RDONLY | os.O_DIRECTORY) if source >= 0 else -1
+        except OSError:
+            target = -1
+        try:
+            for name in names:
+                try:
+                    if target < 0:
+                        raise OSError
+                    os.link(name, name, src_dir_fd=source, dst_dir_fd=target, follow_symlinks=False)
+                except OSError:
+                    _reuse(out, new, posixpath.join(folder, name))  # copied where links are refused
+        finally:
+            for fd in (source, target):
+                if fd >= 0:
+                    os.close(fd)
 
 
 def _reuse(out: Path, new: Path, rel: str) -> None:
     current = out / rel  # checked by _check_reused, under the output's lock
     if not link_or_copy(current, new / rel, make_parent=False):
         raise OutputError(f"cannot carry {current} over into the new site")
-
-
-def _carry_foreign(out: Path, new: Path, previous: set[str]) -> None:
-    """Hard-link every file sitegen did not write into the new tree, so nothing of the user's is lost.
-
-    A user's file where the new site puts one of its own is an error: neither may be dropped.
-    """
-    if not out.is_dir():
-        return
-    for current, dirnames, filenames in os.walk(out):
-        here = Path(current)
-        rel_dir = here.relative_to(out).as_posix()
-        links = [d for d in dirnames if (here / d).is_symlink()]  # a user's link to a folder: carry the link
-        dirnames[:] = [d for d in dirnames if d not in links]
-        if rel_dir != "." and not dirnames and not filenames and not links:
-            (new / rel_dir).mkdir(parents=True, exist_ok=True)  # a user's empty folder
-        for name in [*filenames, *links]:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if rel in previous:
-                continue
-            target = new / rel
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                clash = os.path.lexists(target)
-            except (FileExistsError, NotADirectoryError):
-                clash = True
-            if clash or not link_or_copy(here / name, target):
-                raise OutputError(f"{here / name} was not written by sitegen, but the new site needs that path; "
-                                  "move the file elsewhere and build again (sitegen never overwrites files it did not write)")
-
-
-def _rescue_late_files(old: Path, out: Path, ours: set[str]) -> bool:
-    """Move into the output any file a user added to it while this build ran; False if one could not be."""
-    rescued = True
-    for current, dirnames, filenames in os.walk(old):
-        here = Path(current)
-        rel_dir = here.relative_to(old).as_posix()
-        for name in [*filenames, *(d for d in dirnames if (here / d).is_symlink())]:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if rel in ours or os.path.lexists(out / rel):
-                continue  # sitegen's, or carried over before the swap: this copy may go
-            try:
-                (out / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.rename(here / name, out / rel)
-            except OSError:
-                rescued = False
-    return rescued
 
 
 def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], previous: set[str], record: Path) -> WriteReport:
@@ -335,12 +359,12 @@ def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], prev
     """
     out.mkdir(parents=True, exist_ok=True)
     produced = set(files) | reuse
-    if not _record_complete(record):
+    if not record_complete(record):
         # A build died here mid-write: remove the temporary files it may have left (the names are ours).
         for rel in previous:
             with contextlib.suppress(OSError, OutputError):
                 temp_name(safe_join(out, rel)).unlink(missing_ok=True)
-    _save_record(record, out, previous | produced, [_identity(out)], complete=False)
+    save_record(record, out, previous | produced, [identity(out)], complete=False)
     written = unchanged = 0
     for rel in sorted(files):
         if atomic_write(safe_join(out, rel), files[rel]):
@@ -357,7 +381,7 @@ def _write_in_place(out: Path, files: Mapping[str, bytes], reuse: set[str], prev
             target.unlink()
             removed += 1
             prune_empty(target.parent, out)
-    _save_record(record, out, produced, [_identity(out)], complete=True)
+    save_record(record, out, produced, [identity(out)], complete=True)
     return WriteReport(written, unchanged, removed, len(reuse))
 
 
