@@ -312,7 +312,7 @@ def test_raw_html_keep_passes_markup_through_as_documented(tmp_path: Path) -> No
 
 AUDIT = r"""() => {
   const bad = [];
-  const ours = new Set(["lunr.min.js", "tokenizer.js", "index-match.js", "index-loader.js", "signatures.js", "search.js", "site.js", "search-index.js"]);
+  const ours = new Set(["lunr.min.js", "tokenizer.js", "index-match.js", "index-loader.js", "signatures.js", "search.js", "search-page.js", "site.js", "search-index.js"]);
   for (const el of document.querySelectorAll("*")) {
     for (const a of el.attributes) {
       if (/^on/i.test(a.name)) bad.push(el.tagName + " " + a.name);
