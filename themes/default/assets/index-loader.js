@@ -30,6 +30,7 @@
   "use strict";
 
   var NOTHING = Object.freeze({});
+  var lowerBound = indexMatch.lowerBound; // the first position in a sorted list not below a value
   var REGISTER = "SITEGEN_SEARCH_ADD";
 
   /** An index holding no term yet: `idx.sitegenShards.add(name, data)` adds each shard's terms. */
@@ -219,17 +220,6 @@
     return (this.decoded[term] = [term, this.rows[term][1], byField]);
   };
 
-  /** The first position in the sorted `list` whose item is not below `value`. */
-  function lowerBound(list, value) {
-    var low = 0;
-    var high = list.length;
-    while (low < high) {
-      var mid = (low + high) >>> 1;
-      if (list[mid] < value) low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  }
 
   /** Whether `term` is among the loaded terms. */
   Postings.prototype.has = function (term) {

@@ -223,15 +223,7 @@
   /** Whether query term `i` is in `ref`'s field `f`. */
   Match.prototype.has = function (i, f, ref) {
     var list = this.rows[i][2][this.fields[f]];
-    if (!list) return false;
-    var low = 0;
-    var high = list.length;
-    while (low < high) {
-      var mid = (low + high) >>> 1;
-      if (list[mid] < ref) low = mid + 1;
-      else high = mid;
-    }
-    return list[low] === ref;
+    return !!list && list[lowerBound(list, ref)] === ref;
   };
 
   /** lunr's MatchData of a result: {metadata: {term: {field: {}}}}, keys in the order lunr gives them. */
@@ -363,11 +355,23 @@
   };
 
   /** The value of `key` when it is an array index (0 .. 2^32 - 2 written plainly), else -1. */
+  /** The first position in the sorted `list` whose item is not below `value`. */
+  function lowerBound(list, value) {
+    var low = 0;
+    var high = list.length;
+    while (low < high) {
+      var mid = (low + high) >>> 1;
+      if (list[mid] < value) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
   function arrayIndex(key) {
     if (!/^(0|[1-9][0-9]{0,9})$/.test(key)) return -1;
     var value = Number(key);
     return value <= 4294967294 ? value : -1;
   }
 
-  return { Scorer: Scorer, Match: Match, expand: expand, arrayIndex: arrayIndex };
+  return { Scorer: Scorer, Match: Match, expand: expand, arrayIndex: arrayIndex, lowerBound: lowerBound };
 });
