@@ -8,8 +8,8 @@ missed, or not measured when the run left that size or step out), and the search
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -45,8 +45,13 @@ def markdown(results: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else RESULTS
+    parser = argparse.ArgumentParser(prog="python -m bench.readme", description=__doc__.split("\n")[0],
+                                     epilog="Paste the output over the README's table under 'Performance and make bench'.")
+    parser.add_argument("results", nargs="?", type=Path, default=RESULTS,
+                        help="a bench run's results.json (default: %(default)s, written by python -m bench)")
+    path = parser.parse_args(argv).results
+    if not path.is_file():
+        parser.error(f"{path} not found: run `python -m bench` (or `make bench`) first, or name another results.json")
     print(markdown(json.loads(path.read_text(encoding="utf-8"))))
     return 0
 

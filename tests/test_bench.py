@@ -164,3 +164,13 @@ def test_the_readme_shows_a_bench_run_with_its_commit_and_a_status_per_target() 
             and not line.startswith("| ---")]
     assert [row.split(" | ")[0][2:] for row in rows] == [t["what"] for t in judge({})]
     assert all(row.rstrip(" |").rsplit("| ", 1)[1] in ("met", "missed", "not measured") for row in rows), rows
+
+
+def test_readme_table_without_results_says_how_to_make_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bench.readme` on a missing results.json names the command that writes one."""
+    from bench import readme
+
+    with pytest.raises(SystemExit) as stop:
+        readme.main([str(tmp_path / "results.json")])
+    assert stop.value.code == 2
+    assert "python -m bench" in capsys.readouterr().err
