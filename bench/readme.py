@@ -52,7 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     path = parser.parse_args(argv).results
     if not path.is_file():
         parser.error(f"{path} not found: run `python -m bench` (or `make bench`) first, or name another results.json")
-    print(markdown(json.loads(path.read_text(encoding="utf-8"))))
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        where = f"line {err.lineno}, column {err.colno}: {err.msg}" if isinstance(err, json.JSONDecodeError) else str(err)
+        parser.error(f"{path}: not a bench results file ({where}); run `python -m bench` again to write a new one")
+    print(markdown(results))
     return 0
 
 

@@ -174,3 +174,14 @@ def test_readme_table_without_results_says_how_to_make_them(tmp_path: Path, caps
         readme.main([str(tmp_path / "results.json")])
     assert stop.value.code == 2
     assert "python -m bench" in capsys.readouterr().err
+
+
+def test_readme_table_from_a_damaged_results_file_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import readme
+
+    damaged = tmp_path / "results.json"
+    damaged.write_text('{"meta": {}\n "sizes": ', encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        readme.main([str(damaged)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and str(damaged) in err and "line 2" in err

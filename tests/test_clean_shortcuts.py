@@ -131,3 +131,17 @@ def test_entry_lists_are_what_the_looping_macro_wrote(tmp_path: Path) -> None:
                 assert str(ours) == looped.render(values), (page_url, len(entries), show_meta)
                 checked += 1
     assert checked == 24 and len(site.entries) > 40
+
+
+def test_the_site_parser_has_the_dispatching_loops_on_markdown_it_4() -> None:
+    # The token comparisons above only mean something when the site's parser really dispatches;
+    # a version guard that quietly kept the stock loops would leave them comparing stock to stock.
+    import markdown_it
+
+    from sitegen.rule_dispatch import DispatchingBlock, DispatchingInline
+
+    assert markdown_it.__version__.startswith("4."), "rule_dispatch copies markdown-it-py 4.x's loops: recheck them"
+    for raw_html in (True, False):
+        md = parser(raw_html)
+        assert isinstance(md.inline.tokenize, DispatchingInline)
+        assert isinstance(md.block.tokenize, DispatchingBlock)
