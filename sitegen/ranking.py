@@ -11,7 +11,7 @@ building a token set search.js never builds). What is ported, step for step:
   per document in the order lunr meets the documents; then coverage first (the share of the
   message a document holds, in twentieths: each term weighs boost x idf, each word (a compound
   and its parts) as its strongest term, a quoted name half; a term the index dropped from bodies
-  has idf ln 2), the best single field's share, the score, the ref;
+  has idf ln 2), the best single field's share (in hundredths), the score, the ref;
 - `search(idx, text)` / `runSearch`: when the best result covers under half the query, long
   unknown words are retried one edit away (the index term sharing their first letter held by
   the most postings).
@@ -35,6 +35,10 @@ from sitegen.stemmer import _to_units, stem
 COMMON_SHARE = 0.35
 COVERAGE_MIN_BOOST = 0.35  # coverage counts the message's words, not a traceback's frame and code words
 COVERAGE_STEPS = 20  # coverage compared in steps of 1/20
+# The best single field's share, compared in hundredths: it is the nearest thing to a phrase match
+# the index allows, and a twentieth hid that one document holds the message in one field and
+# another has a word of it elsewhere (search.js's TOGETHER_STEPS; numbers in search.js).
+TOGETHER_STEPS = 100
 WEAK_COVERAGE = 0.5  # a best result under this is retried with typos corrected
 TYPO_MIN_LENGTH = 5
 QUOTED_WEIGHT = 0.5  # a quoted name counts half a word in coverage: the user's name is likely not the document's
@@ -253,7 +257,7 @@ def rank(index: SearchIndex, terms: Sequence[QueryTerm]) -> list[Hit]:
         together = max(by_field.values(), default=0.0)
         hits.append(Hit(ref, score, frozenset(fields), got / total if total else 0.0,
                         together / total if total else 0.0))
-    hits.sort(key=lambda h: (-_js_round(h.coverage * COVERAGE_STEPS), -_js_round(h.together * COVERAGE_STEPS),
+    hits.sort(key=lambda h: (-_js_round(h.coverage * COVERAGE_STEPS), -_js_round(h.together * TOGETHER_STEPS),
                              -h.score, str(h.ref)))
     return hits
 

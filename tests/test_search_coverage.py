@@ -61,3 +61,17 @@ def test_quoted_names_and_compounds_are_marked_as_search_js_marks_them() -> None
     assert terms["app.models"] == terms["app"] == terms["models"] and terms["app.models"][1] is True
     assert terms["cache_key"][1] is False  # backticks are Markdown's, not a user's quoted name
     assert terms["x"][1] is True and terms["keyerror"][0] == terms["key"][0] != terms["app"][0]
+
+
+def test_a_message_held_in_one_field_beats_one_with_a_word_elsewhere_by_less_than_a_twentieth(tmp_path: Path) -> None:
+    # Both documents hold every word of the message (the same coverage). Document 1 holds it all in
+    # its symptoms; document 2 holds the common word `retry` only in its tags, so its best field
+    # holds about 98% of the message, and its title makes its score higher. Compared in
+    # twentieths, 98% and 100% were the same and the score put document 2 first.
+    message = "flarn gizmo wobble quark zephyr tundra plinth vortex mango comet brisk ochre fjord lumen quill"
+    entries = [entry(1, "Notes", symptoms=(f"{message} retry",)),
+               entry(2, "Flarn gizmo wobble", symptoms=(message,), tags=("retry",)),
+               *(entry(n, f"Other {n}", body="retry later") for n in range(3, 21)),
+               *(entry(n, f"Other {n}", body=FILLER) for n in range(21, 31))]
+    js, py = first_refs(tmp_path, entries, f"{message} retry")
+    assert js[:2] == ["1", "2"] and py == js

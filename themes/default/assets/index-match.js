@@ -264,11 +264,12 @@
   /**
    * search.js's rank() from here on: `wanted` [{stem, term, prefix, boost}] in its order, `total`
    * the query's weight; a result's coverage is the boost of the wanted terms it matched over
-   * `total`, `together` the same for its best single field, each compared in `steps`. A wanted
+   * `total`, `together` the same for its best single field, compared in `steps` and
+   * `togetherSteps`. A wanted
    * term matches by its stem; failing that, a typed prefix matches by the first of the
    * document's matched terms (in MatchData key order) starting with it.
    */
-  Match.prototype.ranked = function (wanted, total, steps) {
+  Match.prototype.ranked = function (wanted, total, steps, togetherSteps) {
     var count = this.fields.length;
     var size = this.size;
     var got = new Float64Array(size);
@@ -301,7 +302,7 @@
       coverage[at] = total ? got[at] / total : 0;
       together[at] = total ? best / total : 0;
       cover[at] = Math.round(coverage[at] * steps);
-      along[at] = Math.round(together[at] * steps);
+      along[at] = Math.round(together[at] * togetherSteps);
     }
     var scores = this.scores;
     var names = Object.create(null); // ref -> String(ref), for the rare tie on everything else
