@@ -209,11 +209,46 @@ def forget(folder: Path) -> None:
     (folder / STAMP_FILE).unlink(missing_ok=True)
 
 
+def save_edit(folder: Path, output_dir: Path, last: Stamp, inputs: Inputs, written: list[str], problems: tuple[Problem, ...]) -> None:
+    """The stamp of an edit's fast path (fastedit.py): `last` with the inputs as `inputs` found them,
+    the files written this time stat'ed again (every other output as `last` recorded it, which the
+    fast path checked), and the problems as they are now."""
+    from sitegen.write import atomic_write
+
+    out = str(output_dir)
+    outputs = dict(last.outputs)
+    outputs.update((rel, _stat(f"{out}/{rel}")) for rel in written)
+    data = {"format": _FORMAT, "key": last.key, "pages": last.pages, "taken_ns": inputs.taken_ns,
+            "inputs": {k: [h, *inputs.seen.get(k, ())] for k, h in inputs.files.items()},
+            "outputs": outputs,
+            "problems": [[p.path, p.line, p.column, p.kind, p.message, p.fix, p.level] for p in problems]}
+    if inputs.head:
+        data["inputs"][HISTORY] = [inputs.files[HISTORY], inputs.head]  # type: ignore[index]
+    atomic_write(folder / STAMP_FILE, json.dumps(data, separators=(",", ":")).encode("ascii"))
+
+
+_loaded: dict[str, tuple[FileSeen, Stamp]] = {}  # the last stamp parsed, by path: the CLI's check and the build both ask
+
+
 def load(folder: Path) -> Stamp | None:
     """The stamp the last build left in `folder`; None when there is none or it does not parse.
 
     Plain JSON, checked as it is taken apart: a damaged or planted file gives None, never a crash.
+    Parsed once while the file stays as it was (size, times, inode).
     """
+    path = str(folder / STAMP_FILE)
+    seen = file_seen(path)
+    hit = _loaded.get(path)
+    if seen is not None and hit is not None and hit[0] == seen:
+        return hit[1]
+    found = _load(folder)
+    _loaded.clear()
+    if found is not None and seen is not None:
+        _loaded[path] = (seen, found)
+    return found
+
+
+def _load(folder: Path) -> Stamp | None:
     try:
         data = json.loads((folder / STAMP_FILE).read_bytes())
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
