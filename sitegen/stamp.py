@@ -227,30 +227,33 @@ def save_edit(folder: Path, output_dir: Path, last: Stamp, inputs: Inputs, writt
     atomic_write(folder / STAMP_FILE, json.dumps(data, separators=(",", ":")).encode("ascii"))
 
 
-_loaded: dict[str, tuple[FileSeen, Stamp]] = {}  # the last stamp parsed, by path: the CLI's check and the build both ask
+_loaded: dict[str, tuple[bytes, Stamp]] = {}  # the last stamp parsed, by path, with its bytes: the CLI's check and the build both ask
 
 
 def load(folder: Path) -> Stamp | None:
     """The stamp the last build left in `folder`; None when there is none or it does not parse.
 
     Plain JSON, checked as it is taken apart: a damaged or planted file gives None, never a crash.
-    Parsed once while the file stays as it was (size, times, inode).
+    Parsed once while the file holds the same bytes (compared whole: times and inode can repeat).
     """
     path = str(folder / STAMP_FILE)
-    seen = file_seen(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
     hit = _loaded.get(path)
-    if seen is not None and hit is not None and hit[0] == seen:
+    if hit is not None and hit[0] == data:
         return hit[1]
-    found = _load(folder)
+    found = _load(data)
     _loaded.clear()
-    if found is not None and seen is not None:
-        _loaded[path] = (seen, found)
+    if found is not None:
+        _loaded[path] = (data, found)
     return found
 
 
-def _load(folder: Path) -> Stamp | None:
+def _load(raw: bytes) -> Stamp | None:
     try:
-        data = json.loads((folder / STAMP_FILE).read_bytes())
+        data = json.loads(raw)
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             return None
         key, pages, taken, rows, outputs = data["key"], data["pages"], data["taken_ns"], data["inputs"], data["outputs"]
