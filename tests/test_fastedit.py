@@ -109,7 +109,7 @@ def test_a_body_edit_takes_the_fast_path_and_equals_a_clean_build(kb: Path, tmp_
     assert_as_clean(kb, out, tmp_path, third)
     # Alpha's page shows Beta's new title (its pager, its related box): the context the full path
     # kept for it must be the new one, or this fast edit of Alpha would show the old title.
-    edit(kb / "a.md", "Alpha runs nightly.", "Alpha runs daily.")
+    edit(kb / "a.md", "Alpha runs nightly.", "Alpha runs nightly, now.")
     fourth = rebuild(kb, out)
     assert FAST in fourth.rebuilt
     assert_as_clean(kb, out, tmp_path, fourth)
