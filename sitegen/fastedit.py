@@ -26,8 +26,8 @@ from sitegen import stamp
 from sitegen.cache import STATE_CODEC, STATE_DB, CachedDoc, _doc_row, _key
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
-from sitegen.document import Document
-from sitegen.keys import STATE_FORMAT, digest
+from sitegen.document import Document, SourceFile
+from sitegen.keys import STATE_FORMAT
 
 FAST_LIMIT = 4  # changed documents; an edit of more takes the full path
 CONTEXT_NAMES = ("terms", "breadcrumbs", "updated", "neighbours", "sources")  # a document page's context from other documents
@@ -37,15 +37,11 @@ _LISTED = tuple(f.name for f in dataclasses.fields(Document) if f.name != "body"
 def facts(site: Any) -> str:
     """What the fast path needs of the whole site, kept in the state's meta table by every full build."""
     return json.dumps({
-        "urls": urls_digest(site.urls),
+        "urls": list(site.urls.items()),  # in discovery order: the same documents found, the same pages (build.page_urls)
         "assets": {source.rel: url for url, source in site.assets.items()},
         "solutions": sum(1 for e in site.entries if e.section is None),
         "taxonomies": [[t.name, t.singular, t.plural, t.url] for t in site.taxonomies],
     })
-
-
-def urls_digest(urls: Mapping[str, str]) -> str:
-    return digest(repr(sorted(urls.items())).encode("utf-8", "surrogateescape"))
 
 
 def encode_context(context: Mapping[str, Any]) -> str:
@@ -132,8 +128,7 @@ def try_edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str) -
     rels = [k[len("content:"):] for k in changed if k.startswith("content:")]
     if not changed or len(changed) > FAST_LIMIT or len(rels) != len(changed) or any(inputs.documents.get(r) is None for r in rels):
         return None
-    out = str(config.output_dir)
-    if any(stamp._stat(f"{out}/{rel}") != expected for rel, expected in last.outputs.items()):
+    if not stamp.outputs_in_place(last, config.output_dir):
         return None  # an output was touched: the full path finds which
     path = folder / STATE_DB
     if not path.is_file():
@@ -149,7 +144,7 @@ def try_edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str) -
 
 def _edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str, last: stamp.Stamp, rels: list[str],
           db: sqlite3.Connection, started: float) -> Any:
-    from sitegen.build import BuildResult, RenderPlan, _problem_order, page_urls
+    from sitegen.build import BuildResult, RenderPlan, _problem_order
     from sitegen.parse import parse
     from sitegen.normalise import normalise
     from sitegen.read import read_source
@@ -159,11 +154,12 @@ def _edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str, last
     if meta.get("format") != str(STATE_FORMAT) or meta.get("key") != key or meta.get("settled") != "1" or not meta.get("facts"):
         return None
     known = json.loads(meta["facts"])
-    found = inputs.found
-    sources = {s.rel: s for s in found.documents}
-    urls = page_urls(list(sources), [])
-    if urls_digest(urls) != known["urls"]:
-        return None  # the last build's pages were not these (a file that did not read as a document)
+    # The documents found in the order found, as the last build found them and read every one:
+    # each keeps the page it had (not worked out again: ten thousand slugs).
+    if [pair[0] for pair in known["urls"]] != list(inputs.walked.documents):
+        return None
+    urls = dict(known["urls"])
+    sources = {rel: SourceFile(Path(inputs.walked.path(rel)), rel) for rel in rels}
     plan = RenderPlan.of(urls, known["assets"])
     rows = _Rows(db)
     renderer = Renderer(config.raw_html)

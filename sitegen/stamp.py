@@ -282,6 +282,18 @@ def _problem(row: Any) -> Problem:
     return made
 
 
+OUTPUTS_CHECKED = "outputs_checked"  # set on a Stamp whose outputs were all found as it recorded them
+
+
+def outputs_in_place(stamp: Stamp, output_dir: Path) -> bool:
+    """Whether every file the stamp records is as it recorded it. The CLI's up-to-date check, a moment
+    before, may have found so already: taken once (a long-running process asks afresh each time)."""
+    if stamp.__dict__.pop(OUTPUTS_CHECKED, False):
+        return True
+    out = str(output_dir)
+    return all(_stat(f"{out}/{rel}") == expected for rel, expected in stamp.outputs.items())
+
+
 def up_to_date(config: SiteConfig, folder: Path, key: str, now: Inputs, stamp: Stamp | None = None) -> Stamp | None:
     """The last build's stamp (kept in `folder`, or given) when no input (as `now` found them) or
     output changed since; None when a build is needed, or the stamp does not parse."""
@@ -291,6 +303,7 @@ def up_to_date(config: SiteConfig, folder: Path, key: str, now: Inputs, stamp: S
         return None
     if any(_stat(f"{out}/{rel}") != expected for rel, expected in stamp.outputs.items()):
         return None  # each recorded as a list, as JSON gives it back
+    stamp.__dict__[OUTPUTS_CHECKED] = True  # an edit's fast path need not stat them all again (fastedit.py)
     if not stamp.same_inputs(now.files):
         return None
     return stamp
