@@ -343,9 +343,10 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     from sitegen.fastedit import encode_context, facts, try_edit
 
     # An edit that changes nothing other pages show of a document: its page and index files alone.
-    fast = try_edit(config, inputs, folder, key)
+    fast = try_edit(config, inputs, folder, key, _problem_order)
     if fast is not None:
-        return fast  # type: ignore[no-any-return]
+        return BuildResult(fast.site, config.output_dir, fast.pages, fast.written, fast.unchanged, 0, fast.seconds, fast.rebuilt,
+                           fast.rendered_pages)
     with long_lived():
         previous = load_state(folder, key, kept)
     with long_lived():

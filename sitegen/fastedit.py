@@ -20,7 +20,8 @@ import secrets
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from sitegen import stamp
 from sitegen.cache import STATE_CODEC, STATE_DB, CachedDoc, _doc_row, _key
@@ -116,8 +117,23 @@ def _own_problems(cached: CachedDoc, anchors: _Anchors) -> list[Problem]:
     return [*cached.problems, *cached.rendered.problems, *fragment_problems(cached.document, cached.rendered, anchors)]  # type: ignore[arg-type]
 
 
-def try_edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str) -> Any:
-    """The BuildResult of an edit done the fast way, or None (nothing written) for the full path."""
+@dataclass(frozen=True)
+class Edited:
+    """What an edit done the fast way made (build.py reports it as a BuildResult)."""
+
+    site: Any  # a Site with the edited documents, the taxonomies' names and every problem
+    pages: int  # pages of the site, all in place
+    written: int
+    unchanged: int
+    seconds: float
+    rebuilt: str
+    rendered_pages: tuple[str, ...]
+
+
+def try_edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str,
+             order: Callable[[Problem], Any]) -> Edited | None:
+    """An edit done the fast way, or None (nothing written) for the full path. `order`: how the
+    build sorts its problems."""
     started = time.perf_counter()
     if config.theme != "default" or config.theme_dir is not None:
         return None  # templates of the user's may show anything of other documents on a page
@@ -135,7 +151,7 @@ def try_edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str) -
         return None
     db = sqlite3.connect(path, isolation_level=None)
     try:
-        return _edit(config, inputs, folder, key, last, rels, db, started)
+        return _edit(config, inputs, folder, key, last, rels, db, started, order)
     except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError):
         return None  # a damaged or unexpected row: the full path rebuilds what it must
     finally:
@@ -143,8 +159,7 @@ def try_edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str) -
 
 
 def _edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str, last: stamp.Stamp, rels: list[str],
-          db: sqlite3.Connection, started: float) -> Any:
-    from sitegen.build import BuildResult, RenderPlan, _problem_order
+          db: sqlite3.Connection, started: float, order: Callable[[Problem], Any]) -> Edited | None:
     from sitegen.parse import parse
     from sitegen.normalise import normalise
     from sitegen.read import read_source
@@ -160,7 +175,8 @@ def _edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str, last
         return None
     urls = dict(known["urls"])
     sources = {rel: SourceFile(Path(inputs.walked.path(rel)), rel) for rel in rels}
-    plan = RenderPlan.of(urls, known["assets"])
+    doc_keys = {rel.casefold(): url for rel, url in urls.items()}  # as build.RenderPlan has them
+    asset_keys = {rel.casefold(): url for rel, url in known["assets"].items()}
     rows = _Rows(db)
     renderer = Renderer(config.raw_html)
     fresh: dict[str, CachedDoc] = {}
@@ -174,7 +190,7 @@ def _edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str, last
             return None
         parsed = parse(raw.body, config.raw_html != "escape")
         doc, doc_problems = normalise(raw, config, parsed)
-        rendered = renderer.render(doc, urls[rel], plan.doc_keys, plan.asset_keys, parsed)
+        rendered = renderer.render(doc, urls[rel], doc_keys, asset_keys, parsed)
         made = CachedDoc(inputs.documents[rel] or "", doc, tuple(read_problems) + tuple(doc_problems), urls[rel], rendered)
         if listing(made) != listing(before):
             return None  # other pages show what changed
@@ -216,7 +232,7 @@ def _edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str, last
     files = {**pages, **{url: text.encode("utf-8") for url, text in index_files.items()}}
     written = [url for url, data in files.items() if atomic_write(config.output_dir / url, data)]
     _save_rows(db, fresh, old, index_rows, analyses)
-    ordered = tuple(sorted(problems, key=_problem_order))
+    ordered = tuple(sorted(problems, key=order))
     stamp.save_edit(folder, config.output_dir, last, inputs, list(files), ordered)
     write_seconds = time.perf_counter() - mark
 
@@ -226,8 +242,8 @@ def _edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str, last
                                counts={"reread": len(rels), "rerendered": len(rels)})
     rebuilt = (f"{len(rels)} read, {len(rels)} rendered, {len(pages)} of {last.pages} pages (fast path: no listing changed), "
                f"{len(written)} files written, 0 removed")
-    return BuildResult(site, config.output_dir, last.pages, len(written), len(last.outputs) - len(written), 0,
-                       time.perf_counter() - started, rebuilt, tuple(pages), None)
+    return Edited(site, last.pages, len(written), len(last.outputs) - len(written), time.perf_counter() - started, rebuilt,
+                  tuple(pages))
 
 
 def _stub_site(config: SiteConfig, known: Mapping[str, Any], fresh: Mapping[str, CachedDoc], urls: Mapping[str, str],
