@@ -65,10 +65,13 @@ def _decode_context(text: str) -> dict[str, Any]:
 
 def listing(cached: CachedDoc) -> tuple[Any, ...]:
     """Everything pages other than a document's own, and the site's lists and checks, use of it."""
+    from sitegen.browse import toc_solution_anchor
+
     doc, rendered = cached.document, cached.rendered
     assert rendered is not None
+    # The Solution heading's anchor: the error table links a row without a brief fix to it.
     return (cached.page_url, tuple(getattr(doc, name) for name in _LISTED), doc.solution_summary,
-            frozenset(rendered.anchors), rendered.has_diagram)
+            frozenset(rendered.anchors), rendered.has_diagram, toc_solution_anchor(rendered.toc))
 
 
 class _Rows:

@@ -179,6 +179,20 @@ def test_an_edit_other_pages_show_takes_the_full_path(kb: Path, tmp_path: Path, 
         assert any(p.path == "a.md" and "details" in p.message for p in result.site.problems)
 
 
+def test_the_solution_heading_the_error_table_links_to_takes_the_full_path(kb: Path, tmp_path: Path) -> None:
+    """A row with no brief fix links to the page's first Solution heading: the same headings in
+    another order change that link, not the set of anchors."""
+    first, second = "## Solution: restart\n", "## Solution: resize\n"  # no text: no brief fix
+    write_docs(kb, {"e.md": f"---\ntitle: Epsilon\nsymptoms: ['Epsilon broke']\n---\n{first}\n{second}\n## Notes\nNone.\n"})
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    assert "docs/e.html#solution-restart" in (out / "errors.html").read_text()
+    edit(kb / "e.md", f"{first}\n{second}", f"{second}\n{first}")
+    result = rebuild(kb, out)
+    assert FAST not in result.rebuilt
+    assert_as_clean(kb, out, tmp_path, result)
+
+
 @pytest.mark.parametrize("change", ["added", "removed"])
 def test_a_document_added_or_removed_takes_the_full_path(kb: Path, tmp_path: Path, change: str) -> None:
     out = tmp_path / "out"
