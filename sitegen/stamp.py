@@ -51,6 +51,7 @@ class Inputs:
     taken_ns: int = 0  # when the hashing began (time.time_ns)
     git_folder: Path | None = None  # where to ask git for `history` when it was not asked yet
     head: str = ""  # the commit the content's repository was at (history.head_of), "" when not known
+    racy: int = 0  # files read again only because they changed too close to the last stamp's hashing (`_Known`)
 
     @functools.cached_property
     def history(self) -> Mapping[str, dt.date]:
@@ -123,10 +124,10 @@ def snapshot(config: SiteConfig, last: Stamp | None = None) -> Inputs:
     row = last.rows.get(HISTORY) if last is not None else None
     if head and type(row) is list and len(row) == 2 and row[1] == head and isinstance(row[0], str):
         files[HISTORY] = row[0]
-        return Inputs(found, files, documents, None, seen, taken, config.content_dir, head)
+        return Inputs(found, files, documents, None, seen, taken, config.content_dir, head, known.racy)
     history = last_changed(config.content_dir) if config.last_updated else {}
     files[HISTORY] = digest(repr(sorted(history.items())).encode("utf-8", "surrogateescape"))
-    return Inputs(found, files, documents, history, seen, taken, None, head)
+    return Inputs(found, files, documents, history, seen, taken, None, head, known.racy)
 
 
 HISTORY = "git:history"  # the key of the dates' digest in Inputs.files
@@ -150,16 +151,18 @@ class _Known:
     def __init__(self, last: Stamp | None) -> None:
         self._rows = last.rows if last is not None else {}
         self._before = (last.taken_ns if last is not None else 0) - RACY_NS
+        self.racy = 0
 
     def hash(self, key: str, path: str, max_bytes: int | None, seen: dict[str, FileSeen]) -> str | None:
         now = file_seen(path)
         if now is not None:
             seen[key] = now
             row = self._rows.get(key)
-            if (row is not None and len(row) == 5 and (row[1], row[2], row[3], row[4]) == now and now[1] < self._before
-                    and now[2] < self._before and isinstance(row[0], str) and len(row[0]) == 32
-                    and (max_bytes is None or now[0] <= max_bytes)):
-                return row[0]
+            if (row is not None and len(row) == 5 and (row[1], row[2], row[3], row[4]) == now
+                    and isinstance(row[0], str) and len(row[0]) == 32 and (max_bytes is None or now[0] <= max_bytes)):
+                if now[1] < self._before and now[2] < self._before:
+                    return row[0]
+                self.racy += 1
         return file_hash(path, max_bytes)
 
 
@@ -280,6 +283,22 @@ def _problem(row: Any) -> Problem:
     made = object.__new__(Problem)
     made.__dict__.update(zip(_PROBLEM_FIELDS, row))
     return made
+
+
+def refresh(folder: Path, last: Stamp, now: Inputs) -> None:
+    """After a no-change check that had to read files hashed too close to the last build's start
+    (written just before it: a fresh checkout, a generated set), record them as seen now, so the
+    next check trusts their times instead of reading them all again, every time, until a build.
+    Only when every input and output is as `last` recorded (up_to_date said so)."""
+    from sitegen.files import atomic_write
+
+    data = {"format": _FORMAT, "key": last.key, "pages": last.pages, "taken_ns": now.taken_ns,
+            "inputs": {k: [h, *now.seen.get(k, ())] for k, h in now.files.items()},
+            "outputs": dict(last.outputs),
+            "problems": [[p.path, p.line, p.column, p.kind, p.message, p.fix, p.level] for p in last.problems]}
+    if now.head:
+        data["inputs"][HISTORY] = [now.files[HISTORY], now.head]  # type: ignore[index]
+    atomic_write(folder / STAMP_FILE, json.dumps(data, separators=(",", ":")).encode("ascii"))
 
 
 OUTPUTS_CHECKED = "outputs_checked"  # set on a Stamp whose outputs were all found as it recorded them
