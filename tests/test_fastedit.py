@@ -249,3 +249,36 @@ def test_files_written_just_before_a_build_are_read_once_by_the_no_change_check_
     main(["build", str(kb), "-o", str(out)])
     assert "nothing changed" not in capsys.readouterr().err
     assert "at noon" in (out / "docs/b.html").read_text()
+
+
+def test_two_body_edits_at_once_take_the_fast_path(kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    edit(kb / "a.md", "Alpha runs nightly.", "Alpha runs nightly, now.")
+    edit(kb / "c.md", "Nothing unusual about Gamma.", "Nothing unusual about Gamma, nor about [Alpha](a.md).")
+    result = rebuild(kb, out)
+    assert FAST in result.rebuilt and result.rebuilt.startswith("2 read")
+    assert_as_clean(kb, out, tmp_path, result)
+
+
+def test_a_fast_edit_that_fails_before_its_state_is_saved_is_followed_by_a_full_build(
+        kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import fastedit
+
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    edit(kb / "b.md", "Beta runs nightly.", "Beta runs hourly.")
+
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt  # after the files are written, before the rows are saved
+
+    monkeypatch.setattr(fastedit, "_save_rows", killed)
+    with pytest.raises(KeyboardInterrupt):
+        rebuild(kb, out)
+    monkeypatch.undo()
+    # Back to the text the saved state knows: only a state that vouches for nothing stops the
+    # killed build's page of b from being kept as if it were this text's.
+    edit(kb / "b.md", "Beta runs hourly.", "Beta runs nightly.")
+    result = rebuild(kb, out)
+    assert FAST not in result.rebuilt  # the state vouches for nothing the killed build wrote
+    assert_as_clean(kb, out, tmp_path, result)
