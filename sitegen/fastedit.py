@@ -15,6 +15,7 @@ before anything is written, and the caller takes the full path.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import secrets
 import sqlite3
@@ -31,7 +32,6 @@ from sitegen.document import Document, SourceFile
 from sitegen.keys import STATE_FORMAT
 
 FAST_LIMIT = 4  # changed documents; an edit of more takes the full path
-CONTEXT_NAMES = ("terms", "breadcrumbs", "updated", "neighbours", "sources")  # a document page's context from other documents
 _LISTED = tuple(f.name for f in dataclasses.fields(Document) if f.name != "body")
 
 
@@ -46,21 +46,25 @@ def facts(site: Any) -> str:
 
 
 def encode_context(context: Mapping[str, Any]) -> str:
-    """The parts of a document page's context that come from other documents, as a state row."""
+    """The parts of a document page's context that come from other documents, as a state row: plain
+    JSON (made in C: every page of a clean build keeps one), read back by `_decode_context`."""
     terms = {name: [[value] if link is None else [value, link.slug, link.url] for value, link in pairs]
              for name, pairs in context["terms"].items()}
-    return STATE_CODEC.dumps({"terms": terms, **{name: context[name] for name in CONTEXT_NAMES if name != "terms"}})
+    updated = context["updated"]
+    when = None if updated is None else ["t" if isinstance(updated, dt.datetime) else "d", updated.isoformat()]
+    return json.dumps([terms, context["breadcrumbs"], when, context["neighbours"], context["sources"]], separators=(",", ":"))
 
 
 def _decode_context(text: str) -> dict[str, Any]:
+    """A page context as `encode_context` kept it; the same page renders from it (tuples come back as
+    lists, which the templates read alike)."""
     from sitegen.pages import TermLink
 
-    found = STATE_CODEC.loads(text)
-    if type(found) is not dict or set(found) != set(CONTEXT_NAMES):
-        raise ValueError("not a page context")
-    found["terms"] = {name: [(pair[0], TermLink(pair[1], pair[2]) if len(pair) == 3 else None) for pair in pairs]
-                      for name, pairs in found["terms"].items()}
-    return found
+    terms, breadcrumbs, when, neighbours, sources = json.loads(text)
+    updated = None if when is None else (dt.datetime if when[0] == "t" else dt.date).fromisoformat(when[1])
+    return {"terms": {name: [(pair[0], TermLink(pair[1], pair[2]) if len(pair) == 3 else None) for pair in pairs]
+                      for name, pairs in terms.items()},
+            "breadcrumbs": breadcrumbs, "updated": updated, "neighbours": neighbours, "sources": sources}
 
 
 def listing(cached: CachedDoc) -> tuple[Any, ...]:
@@ -155,7 +159,7 @@ def try_edit(config: SiteConfig, inputs: stamp.Inputs, folder: Path, key: str,
     db = sqlite3.connect(path, isolation_level=None)
     try:
         return _edit(config, inputs, folder, key, last, rels, db, started, order)
-    except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError):
+    except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeDecodeError):
         return None  # a damaged or unexpected row: the full path rebuilds what it must
     finally:
         db.close()
