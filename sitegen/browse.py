@@ -114,7 +114,12 @@ def neighbours(site: Site, groups: Sequence[Folder]) -> dict[str, Neighbours]:
 
 def solution_anchor(site: Site, doc: Document) -> str:
     """The page's Solution heading, for error rows without a brief fix; `` when it has none."""
-    for heading in site.rendered[doc.source.rel].toc:
+    return toc_solution_anchor(site.rendered[doc.source.rel].toc)
+
+
+def toc_solution_anchor(toc: Sequence[Any]) -> str:
+    """The Solution heading among a page's headings (an edit's fast path compares it: fastedit.py)."""
+    for heading in toc:
         name = heading.title.casefold().strip(" :")
         if name in SOLUTION_TITLES or name.startswith("solution"):
             return heading.anchor

@@ -340,6 +340,13 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     # after that, the next build sees.
     inputs = inputs or stamp.snapshot(config, stamp.load(folder))
     key = settings_key(config)
+    from sitegen.fastedit import encode_context, facts, try_edit
+
+    # An edit that changes nothing other pages show of a document: its page and index files alone.
+    fast = try_edit(config, inputs, folder, key, _problem_order)
+    if fast is not None:
+        return BuildResult(fast.site, config.output_dir, fast.pages, fast.written, fast.unchanged, 0, fast.seconds, fast.rebuilt,
+                           fast.rendered_pages)
     with long_lived():
         previous = load_state(folder, key, kept)
     with long_lived():
@@ -365,7 +372,9 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
         timings["index"] = pages.index_seconds
         timings["pages"] = time.perf_counter() - mark - pages.index_seconds - streamed
         state = BuildState(key, site.cache, pages.fingerprints, {"search": pages.analyses, "digests": pages.document_digests,
-                                                                 "related": pages.related})
+                                                                 "related": pages.related, "facts": facts(site),
+                                                                 "contexts": {rel: encode_context(context)
+                                                                              for rel, context in pages.contexts.items()}})
         files = pages.made
         reused = list(pages.reused)
         mark = time.perf_counter()

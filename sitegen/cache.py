@@ -85,6 +85,7 @@ def _connect(folder: Path) -> sqlite3.Connection:
         CREATE TABLE IF NOT EXISTS analyses (key BLOB PRIMARY KEY, data TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS digests (rel BLOB PRIMARY KEY, hash TEXT NOT NULL, digest TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS related (rel BLOB PRIMARY KEY, urls TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS contexts (rel BLOB PRIMARY KEY, data TEXT NOT NULL);
     """)
     return db
 
@@ -188,6 +189,7 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
             db.execute("DELETE FROM analyses")
             db.execute("DELETE FROM digests")
             db.execute("DELETE FROM related")
+            db.execute("DELETE FROM contexts")
         db.executemany("DELETE FROM docs WHERE rel = ?", [(_key(r),) for r in old_docs if r not in state.docs])
         # Rows made one at a time as SQLite takes them: a clean build's rows, in one list, were the
         # whole site's text once more (some 2 GB at 100,000 documents).
@@ -210,9 +212,13 @@ def save_state(folder: Path, state: BuildState, previous: BuildState | None) -> 
         db.executemany("DELETE FROM related WHERE rel = ?", [(_key(r),) for r in before if r not in new_related.urls])
         db.executemany("INSERT OR REPLACE INTO related VALUES (?, ?)",
                        [(_key(r), json.dumps(u)) for r, u in new_related.urls.items() if before.get(r) != u])
+        # Each document page's context as fastedit.py keeps it: written for the pages rendered this time.
+        db.executemany("DELETE FROM contexts WHERE rel = ?", [(_key(r),) for r in old_docs if r not in state.docs])
+        db.executemany("INSERT OR REPLACE INTO contexts VALUES (?, ?)",
+                       [(_key(r), text) for r, text in state.extra.get("contexts", {}).items()])
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                        [("format", str(_FORMAT)), ("key", state.key), ("settled", "1"), ("related", new_related.signature),
-                        ("generation", generation)])
+                        ("generation", generation), ("facts", state.extra.get("facts", ""))])
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:

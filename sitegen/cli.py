@@ -248,6 +248,8 @@ def run_build(config: SiteConfig, args: argparse.Namespace) -> int:
             now = stamp.snapshot(config, recorded)
             key = stamp.stamp_key(config, settings_key(config))
             last = None if args.force else stamp.up_to_date(config, folder, key, now, recorded)
+            if last is not None and now.racy:
+                stamp.refresh(folder, last, now)  # else every later check reads those files again
             result = None
             if last is None:
                 from sitegen.build import build

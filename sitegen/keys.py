@@ -16,7 +16,7 @@ from typing import Iterable
 import sitegen
 from sitegen.config import SiteConfig
 
-STATE_FORMAT = 4  # 4: bodies, HTML and text in columns of their own, fetched on demand (lazy.py)
+STATE_FORMAT = 5  # 5: each document page's context and the site's facts for an edit's fast path (fastedit.py). 4: bodies, HTML and text in columns of their own, fetched on demand (lazy.py)
 # Another parser, plugin, highlighter or sanitiser version renders afresh. Read from the installed
 # packages' metadata, not by importing them (a tenth of a second a no-change build need not spend).
 RENDERER_PACKAGES = ("markdown-it-py", "mdit-py-plugins", "pygments", "nh3")

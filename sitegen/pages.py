@@ -122,6 +122,8 @@ class RenderedPages:
     hashed_documents: int = 0  # documents whose digest was worked out afresh, not kept from the last build
     related: RelatedLists = field(default_factory=RelatedLists)  # for the next build (related.py)
     made: tuple[str, ...] = ()  # the output paths rendered or generated this time, whether kept in `files` or handed on
+    # Source rel -> the context of each document page rendered this time: kept for an edit's fast path (fastedit.py).
+    contexts: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def rendered(self) -> int:
@@ -129,6 +131,7 @@ class RenderedPages:
 
 
 # What a document's page gets besides its document, body and related entries (see PageSpec.plain).
+DOCUMENT_TEMPLATE = "document.html"
 DOCUMENT_PLAIN = frozenset({"terms", "summary", "breadcrumbs", "updated", "neighbours", "sources"})
 
 
@@ -159,7 +162,7 @@ def _page_specs(site: Site, related_of: Mapping[str, tuple[Entry, ...]]) -> list
         own = entries_by_doc.get(rel, [])
         related = related_of.get(rel, ())
         terms = {t.name: [(v, links.get(id(t.term(v)))) for v in doc.values(t.name)] for t in site.taxonomies}
-        page(site.urls[rel], "document.html", DOCUMENT_PLAIN, doc=doc, body=site.rendered[rel], related=related, terms=terms,
+        page(site.urls[rel], DOCUMENT_TEMPLATE, DOCUMENT_PLAIN, doc=doc, body=site.rendered[rel], related=related, terms=terms,
              summary=own[0].solution if own else "", breadcrumbs=_breadcrumbs(site, doc),
              updated=browse.last_updated(site, doc), neighbours=neighbours.get(rel), sources=browse.source_links(site, doc))
     page(browse.DOCUMENTS_URL, "documents.html", folders=folders)
@@ -239,12 +242,15 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         else:
             emit(url, data)
 
+    contexts: dict[str, Mapping[str, Any]] = {}
     bar = stage(progress, "writing", len(specs), "page")
     for spec in specs:
         if previous is None or previous.get(spec.url) != fingerprints[spec.url] or not exists(spec.url):
             html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), link=page_linker(spec.url),
                                                           **spec.context)
             put(spec.url, html.encode("utf-8"))
+            if spec.template == DOCUMENT_TEMPLATE:
+                contexts[spec.context["doc"].source.rel] = spec.context
         bar.advance(1)
     bar.close()
     reused = [spec.url for spec in specs if spec.url not in made]
@@ -291,7 +297,7 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         pages = [u for u in [*made, *reused] if u.endswith(".html") and u != "404.html"]
         put("sitemap.xml", sitemap(site.config.base_url, pages))
     return RenderedPages(files, tuple(reused), fingerprints, rendered, analysis_cache, index_seconds, fingerprint.documents,
-                         fingerprint.hashed_documents, related, tuple(made))
+                         fingerprint.hashed_documents, related, tuple(made), contexts)
 
 
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
@@ -318,7 +324,7 @@ def search_files(entries: list[SearchEntry], analyses: list[Analysis], record: s
 def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis], list[str]]:
     """Search analysis (tokenize, stem) of each entry: reused when its indexed text is unchanged,
     computed in worker processes when many entries are new. Also each entry's analysis key."""
-    keys = [digest(repr(tuple(field_texts(e).items())).encode("utf-8", "surrogateescape")) for e in entries]
+    keys = [analysis_key(e) for e in entries]
     todo = sorted({k: e for k, e in zip(keys, entries) if k not in cache}.items())
     chunks = split(range(len(todo)), jobs) if len(todo) >= ANALYSE_PARALLEL_THRESHOLD else [range(len(todo))]
     fresh: dict[str, Analysis] = {}
@@ -326,6 +332,11 @@ def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], j
         fresh.update(chunk_result)
     merged = {**cache, **fresh}
     return [merged[k] for k in keys], {k: merged[k] for k in keys}, keys
+
+
+def analysis_key(entry: SearchEntry) -> str:
+    """The key an entry's analysis is kept under: a digest of its indexed text."""
+    return digest(repr(tuple(field_texts(entry).items())).encode("utf-8", "surrogateescape"))
 
 
 ANALYSE_PARALLEL_THRESHOLD = 200  # below this, worker start-up costs more than it saves
@@ -365,22 +376,23 @@ def _error_components(site: Site) -> list[tuple[str, str]]:
 
 
 def search_entries(site: Site) -> list[SearchEntry]:
-    entries = []
-    for ref, entry in enumerate(site.entries):
-        doc = entry.doc
-        body = site.rendered[doc.source.rel]
-        if entry.section is None:
-            headings = tuple(h.title for h in body.toc)
-            text = body.text
-        else:
-            headings = (entry.section.title,)
-            text = " ".join((entry.section.solution, entry.section.root_cause))
-        entries.append(SearchEntry(
-            ref=ref, url=entry.url, title=entry.title, component=doc.component, problem_type=doc.problem_type,
-            severity=doc.severity, symptoms=entry.symptoms, tags=doc.tags, root_cause=doc.root_cause,
-            headings=headings, body=text, guide=doc.title if entry.section is not None else "",
-        ))
-    return entries
+    return [search_entry(ref, entry, site.rendered[entry.doc.source.rel]) for ref, entry in enumerate(site.entries)]
+
+
+def search_entry(ref: int, entry: Entry, body: Any) -> SearchEntry:
+    """What the index holds of one entry (`body`: its document's RenderedDoc); also an edit's fast path's."""
+    doc = entry.doc
+    if entry.section is None:
+        headings = tuple(h.title for h in body.toc)
+        text = body.text
+    else:
+        headings = (entry.section.title,)
+        text = " ".join((entry.section.solution, entry.section.root_cause))
+    return SearchEntry(
+        ref=ref, url=entry.url, title=entry.title, component=doc.component, problem_type=doc.problem_type,
+        severity=doc.severity, symptoms=entry.symptoms, tags=doc.tags, root_cause=doc.root_cause,
+        headings=headings, body=text, guide=doc.title if entry.section is not None else "",
+    )
 
 
 DIAGRAM_ASSETS = frozenset({"vendor/mermaid.min.js", "vendor/mermaid-LICENSE.txt", "diagrams.js"})

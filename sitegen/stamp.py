@@ -51,6 +51,7 @@ class Inputs:
     taken_ns: int = 0  # when the hashing began (time.time_ns)
     git_folder: Path | None = None  # where to ask git for `history` when it was not asked yet
     head: str = ""  # the commit the content's repository was at (history.head_of), "" when not known
+    racy: int = 0  # files read again only because they changed too close to the last stamp's hashing (`_Known`)
 
     @functools.cached_property
     def history(self) -> Mapping[str, dt.date]:
@@ -123,10 +124,10 @@ def snapshot(config: SiteConfig, last: Stamp | None = None) -> Inputs:
     row = last.rows.get(HISTORY) if last is not None else None
     if head and type(row) is list and len(row) == 2 and row[1] == head and isinstance(row[0], str):
         files[HISTORY] = row[0]
-        return Inputs(found, files, documents, None, seen, taken, config.content_dir, head)
+        return Inputs(found, files, documents, None, seen, taken, config.content_dir, head, known.racy)
     history = last_changed(config.content_dir) if config.last_updated else {}
     files[HISTORY] = digest(repr(sorted(history.items())).encode("utf-8", "surrogateescape"))
-    return Inputs(found, files, documents, history, seen, taken, None, head)
+    return Inputs(found, files, documents, history, seen, taken, None, head, known.racy)
 
 
 HISTORY = "git:history"  # the key of the dates' digest in Inputs.files
@@ -150,16 +151,18 @@ class _Known:
     def __init__(self, last: Stamp | None) -> None:
         self._rows = last.rows if last is not None else {}
         self._before = (last.taken_ns if last is not None else 0) - RACY_NS
+        self.racy = 0
 
     def hash(self, key: str, path: str, max_bytes: int | None, seen: dict[str, FileSeen]) -> str | None:
         now = file_seen(path)
         if now is not None:
             seen[key] = now
             row = self._rows.get(key)
-            if (row is not None and len(row) == 5 and (row[1], row[2], row[3], row[4]) == now and now[1] < self._before
-                    and now[2] < self._before and isinstance(row[0], str) and len(row[0]) == 32
-                    and (max_bytes is None or now[0] <= max_bytes)):
-                return row[0]
+            if (row is not None and len(row) == 5 and (row[1], row[2], row[3], row[4]) == now
+                    and isinstance(row[0], str) and len(row[0]) == 32 and (max_bytes is None or now[0] <= max_bytes)):
+                if now[1] < self._before and now[2] < self._before:
+                    return row[0]
+                self.racy += 1
         return file_hash(path, max_bytes)
 
 
@@ -209,13 +212,51 @@ def forget(folder: Path) -> None:
     (folder / STAMP_FILE).unlink(missing_ok=True)
 
 
+def save_edit(folder: Path, output_dir: Path, last: Stamp, inputs: Inputs, written: list[str], problems: tuple[Problem, ...]) -> None:
+    """The stamp of an edit's fast path (fastedit.py): `last` with the inputs as `inputs` found them,
+    the files written this time stat'ed again (every other output as `last` recorded it, which the
+    fast path checked), and the problems as they are now."""
+    from sitegen.write import atomic_write
+
+    out = str(output_dir)
+    outputs = dict(last.outputs)
+    outputs.update((rel, _stat(f"{out}/{rel}")) for rel in written)
+    data = {"format": _FORMAT, "key": last.key, "pages": last.pages, "taken_ns": inputs.taken_ns,
+            "inputs": {k: [h, *inputs.seen.get(k, ())] for k, h in inputs.files.items()},
+            "outputs": outputs,
+            "problems": [[p.path, p.line, p.column, p.kind, p.message, p.fix, p.level] for p in problems]}
+    if inputs.head:
+        data["inputs"][HISTORY] = [inputs.files[HISTORY], inputs.head]  # type: ignore[index]
+    atomic_write(folder / STAMP_FILE, json.dumps(data, separators=(",", ":")).encode("ascii"))
+
+
+_loaded: dict[str, tuple[bytes, Stamp]] = {}  # the last stamp parsed, by path, with its bytes: the CLI's check and the build both ask
+
+
 def load(folder: Path) -> Stamp | None:
     """The stamp the last build left in `folder`; None when there is none or it does not parse.
 
     Plain JSON, checked as it is taken apart: a damaged or planted file gives None, never a crash.
+    Parsed once while the file holds the same bytes (compared whole: times and inode can repeat).
     """
+    path = str(folder / STAMP_FILE)
     try:
-        data = json.loads((folder / STAMP_FILE).read_bytes())
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    hit = _loaded.get(path)
+    if hit is not None and hit[0] == data:
+        return hit[1]
+    found = _load(data)
+    _loaded.clear()
+    if found is not None:
+        _loaded[path] = (data, found)
+    return found
+
+
+def _load(raw: bytes) -> Stamp | None:
+    try:
+        data = json.loads(raw)
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             return None
         key, pages, taken, rows, outputs = data["key"], data["pages"], data["taken_ns"], data["inputs"], data["outputs"]
@@ -244,6 +285,34 @@ def _problem(row: Any) -> Problem:
     return made
 
 
+def refresh(folder: Path, last: Stamp, now: Inputs) -> None:
+    """After a no-change check that had to read files hashed too close to the last build's start
+    (written just before it: a fresh checkout, a generated set), record them as seen now, so the
+    next check trusts their times instead of reading them all again, every time, until a build.
+    Only when every input and output is as `last` recorded (up_to_date said so)."""
+    from sitegen.files import atomic_write
+
+    data = {"format": _FORMAT, "key": last.key, "pages": last.pages, "taken_ns": now.taken_ns,
+            "inputs": {k: [h, *now.seen.get(k, ())] for k, h in now.files.items()},
+            "outputs": dict(last.outputs),
+            "problems": [[p.path, p.line, p.column, p.kind, p.message, p.fix, p.level] for p in last.problems]}
+    if now.head:
+        data["inputs"][HISTORY] = [now.files[HISTORY], now.head]  # type: ignore[index]
+    atomic_write(folder / STAMP_FILE, json.dumps(data, separators=(",", ":")).encode("ascii"))
+
+
+OUTPUTS_CHECKED = "outputs_checked"  # set on a Stamp whose outputs were all found as it recorded them
+
+
+def outputs_in_place(stamp: Stamp, output_dir: Path) -> bool:
+    """Whether every file the stamp records is as it recorded it. The CLI's up-to-date check, a moment
+    before, may have found so already: taken once (a long-running process asks afresh each time)."""
+    if stamp.__dict__.pop(OUTPUTS_CHECKED, False):
+        return True
+    out = str(output_dir)
+    return all(_stat(f"{out}/{rel}") == expected for rel, expected in stamp.outputs.items())
+
+
 def up_to_date(config: SiteConfig, folder: Path, key: str, now: Inputs, stamp: Stamp | None = None) -> Stamp | None:
     """The last build's stamp (kept in `folder`, or given) when no input (as `now` found them) or
     output changed since; None when a build is needed, or the stamp does not parse."""
@@ -253,6 +322,7 @@ def up_to_date(config: SiteConfig, folder: Path, key: str, now: Inputs, stamp: S
         return None
     if any(_stat(f"{out}/{rel}") != expected for rel, expected in stamp.outputs.items()):
         return None  # each recorded as a list, as JSON gives it back
+    stamp.__dict__[OUTPUTS_CHECKED] = True  # an edit's fast path need not stat them all again (fastedit.py)
     if not stamp.same_inputs(now.files):
         return None
     return stamp

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import sitegen.fastindex
 import sitegen.pages
 from bench.generate import edit_document
 from bench.generate import write_docs as write_generated
@@ -32,6 +33,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         return seen[-1]
 
     monkeypatch.setattr(sitegen.pages, "update_files", update_files)
+    monkeypatch.setattr(sitegen.fastindex, "update_files", update_files)  # an edit's fast path calls it too
     return seen
 
 
