@@ -197,8 +197,6 @@ class StoredAnalyses(Mapping[str, Analysis]):
                     value = None
                 if isinstance(value, Analysis):
                     self._decoded[name] = value
-                else:
-                    self._keys.discard(name)  # damaged: absent from now on
         if key not in self._decoded:
             self._keys.discard(key)  # gone from the file, or damaged
             raise KeyError(key)

@@ -118,31 +118,19 @@ def index_files(site: Site, previous: Mapping[str, str], previous_analyses: Mapp
     `previous_docs`: the last build's state (source rel -> CachedDoc) as loaded; its Document and
     RenderedDoc objects, met again in `site`, mark documents whose entries need no look.
     """
-    old = [url for url in previous if is_index_file(url)]
     rows = load_record(previous.get(ENTRIES_KEY))
-    if old and rows is not None and len(rows) == len(site.entries) and all(exists(url) for url in old):
-        edits = _changed(site, rows, previous_docs or {})
-        if edits is not None:
-            if not edits:
-                kept = {url: previous[url] for url in old}
-                return IndexFiles({}, old, {**kept, ENTRIES_KEY: previous[ENTRIES_KEY]},
-                                  AnalysisView([r[1] for r in rows], {}, previous_analyses))
-            fresh = dict(zip((e[1] for e in edits), analyse_entries([e[0] for e in edits], previous_analyses, 1)[0]))
-
+    if rows is not None and len(rows) == len(site.entries) and all(exists(url) for url in previous if is_index_file(url)):
+        changed = _changed(site, rows, previous_docs or {})
+        if changed is not None:
             def read_old(url: str) -> str | None:
                 try:
                     return (out / url).read_text(encoding="utf-8") if exists(url) else None
                 except (OSError, UnicodeDecodeError):
                     return None
 
-            patch = patch_index([EntryEdit(e.ref, e, fresh[key], key, rel) for e, key, rel in edits], previous, previous_analyses,
-                                read_old)
-            if patch is not None:
-                keys = [r[1] for r in rows]
-                for e, key, _ in edits:
-                    keys[e.ref] = key
-                return IndexFiles(patch.files, patch.kept, {**{url: previous[url] for url in patch.kept}, **patch.fingerprints},
-                                  AnalysisView(keys, fresh, previous_analyses))
+            edited = edit_index(changed, previous, previous_analyses, read_old, rows)
+            if edited is not None:
+                return edited
     entries = search_entries(site)
     analyses, cache, keys = analyse_entries(entries, previous_analyses, site.config.jobs)
     files = build_files(entries, analyses)
@@ -151,14 +139,54 @@ def index_files(site: Site, previous: Mapping[str, str], previous_analyses: Mapp
     return IndexFiles(files, [], fingerprints, cache)
 
 
+def edit_index(changed: Sequence[tuple[SearchEntry, str]], previous: Mapping[str, str], previous_analyses: Mapping[str, Analysis],
+               read_old: Callable[[str], str | None], rows: list[list[str]] | None = None) -> IndexFiles | None:
+    """The search index after an edit that changed at most the entries `changed`, or None: build it whole.
+
+    The entry point for an edit path that knows what it changed (e.g. one document re-rendered):
+    - `changed`: (SearchEntry as it is now, its source rel) for each entry that may differ from the
+      last build's at the same ref (`search_entry(site, ref, site.entries[ref])`). Listing an
+      unchanged one costs its analysis key; leaving out a changed one gives a wrong index. The
+      refs must be the last build's: the same number of entries, none added, removed or moved.
+    - `previous`: the last build's fingerprint rows (BuildState.pages); `previous_analyses`: its
+      analyses (BuildState.extra["search"]), of which only the changed entries' old ones are read.
+    - `read_old(path)`: the last build's output file's text, or None; read for touched files only.
+    - `rows`: the ENTRIES_KEY record, when the caller has decoded it already.
+    Returns the files to write, the index files to keep, the fingerprint rows of every index file
+    and ENTRIES_KEY (put them into the new fingerprints), and the analyses for the new state.
+    """
+    rows = rows if rows is not None else load_record(previous.get(ENTRIES_KEY))
+    if rows is None or len(changed) > PATCH_LIMIT or any(not 0 <= e.ref < len(rows) for e, _ in changed):
+        return None
+    made = []
+    for entry, rel in changed:
+        key = analysis_key(entry)
+        if record_row(entry, key, rel) != list(rows[entry.ref]):
+            made.append((entry, key, rel))
+    old = [url for url in previous if is_index_file(url)]
+    if not made:
+        return IndexFiles({}, old, {**{url: previous[url] for url in old}, ENTRIES_KEY: previous[ENTRIES_KEY]},
+                          AnalysisView([r[1] for r in rows], {}, previous_analyses))
+    fresh = dict(zip((key for _, key, _ in made), analyse_entries([e for e, _, _ in made], previous_analyses, 1)[0]))
+    patch = patch_index([EntryEdit(e.ref, e, fresh[key], key, rel) for e, key, rel in made], previous, previous_analyses, read_old,
+                        rows=rows)
+    if patch is None:
+        return None
+    keys = [r[1] for r in rows]
+    for e, key, _ in made:
+        keys[e.ref] = key
+    return IndexFiles(patch.files, patch.kept, {**{url: previous[url] for url in patch.kept}, **patch.fingerprints},
+                      AnalysisView(keys, fresh, previous_analyses))
+
+
 def search_entries(site: Site) -> list[SearchEntry]:
     return [search_entry(site, ref, entry) for ref, entry in enumerate(site.entries)]
 
 
-def _changed(site: Site, rows: Sequence[Sequence[str]], previous_docs: Mapping[str, Any]) -> list[tuple[SearchEntry, str, str]] | None:
-    """(entry, analysis key, rel) of each entry unlike the last build's at its ref; None past PATCH_LIMIT."""
+def _changed(site: Site, rows: Sequence[Sequence[str]], previous_docs: Mapping[str, Any]) -> list[tuple[SearchEntry, str]] | None:
+    """(entry, rel) of each entry that may differ from the last build's at its ref; None past PATCH_LIMIT."""
     unchanged: dict[str, bool] = {}
-    edits = []
+    changed = []
     rendered = site.rendered
     for ref, entry in enumerate(site.entries):
         rel = entry.doc.source.rel
@@ -169,11 +197,7 @@ def _changed(site: Site, rows: Sequence[Sequence[str]], previous_docs: Mapping[s
             same = unchanged[rel] = old is not None and old.document is entry.doc and old.rendered is rendered.get(rel)
         if same and row[0] == entry.url and row[3] == rel:
             continue  # the same objects made the same entry
-        made = search_entry(site, ref, entry)
-        key = analysis_key(made)
-        if record_row(made, key, rel) == list(row):
-            continue
-        edits.append((made, key, rel))
-        if len(edits) > PATCH_LIMIT:
+        changed.append((search_entry(site, ref, entry), rel))
+        if len(changed) > PATCH_LIMIT:
             return None
-    return edits
+    return changed

@@ -86,7 +86,7 @@ class IndexPatch:
 
 def patch_index(edits: Sequence[EntryEdit], previous: Mapping[str, str], old_analyses: Mapping[str, Analysis],
                 read_old: Callable[[str], str | None], min_scores: Mapping[str, float] = MIN_SCORES,
-                fields: Sequence[tuple[str, int]] = FIELDS) -> IndexPatch | None:
+                fields: Sequence[tuple[str, int]] = FIELDS, rows: list[list[str]] | None = None) -> IndexPatch | None:
     """The index files after `edits`, or None when only building every file can tell.
 
     Contract (for any caller, e.g. an edit path that re-renders one document):
@@ -104,10 +104,14 @@ def patch_index(edits: Sequence[EntryEdit], previous: Mapping[str, str], old_ana
     the record or a file is missing or altered, an old analysis is not at hand, a term's dropped
     body postings must come back (its idf rose over the floor: no file holds them), more than
     PATCH_LIMIT entries changed, or more than one field has a floor.
+    `rows`: the ENTRIES_KEY record, when the caller has decoded it already (it is not changed).
     """
     floored = [(name, boost, min_scores[name]) for name, boost in fields if name in min_scores]
-    rows = load_record(previous.get(ENTRIES_KEY))
-    if len(floored) > 1 or rows is None or len(edits) > PATCH_LIMIT:
+    record = rows if rows is not None else load_record(previous.get(ENTRIES_KEY))
+    if record is None:
+        return None
+    rows = list(record)  # (rows are replaced below, never changed: the caller's stay as they were)
+    if len(floored) > 1 or len(edits) > PATCH_LIMIT:
         return None
     count = len(rows)
     if any(not 0 <= e.ref < count or e.entry.ref != e.ref for e in edits) or len({e.ref for e in edits}) != len(edits):
