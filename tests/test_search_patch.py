@@ -296,3 +296,20 @@ def test_a_damaged_analysis_row_is_analysed_again_and_written_anew(tmp_path: Pat
     assert index_files(config.output_dir) == index_files(clean.output_dir)
     state = load_state(state_folder(config), settings_key(config))
     assert state is not None and all(state.extra["search"].get(k) is not None for k in list(state.extra["search"]))
+
+
+def test_warm_edits_in_one_process_keep_one_level_of_analyses(tmp_path: Path) -> None:
+    """As `sitegen serve` builds: each build gets the state the last one saved (kept in memory)."""
+    content = write_docs(tmp_path / "docs", {f"d{n}.md": doc(n) for n in range(20)})
+    config = make_config(content, tmp_path / "site")
+    result = build(config)
+    for n in range(3):
+        write_docs(content, {f"d{n + 4}.md": doc(n + 4, f"Edit {n} said more about quokkas.")})
+        result = build(config, kept=result.kept)
+        analyses = result.kept.state.extra["search"]  # type: ignore[union-attr]
+        assert isinstance(analyses, sitegen.indexedit.AnalysisView)
+        assert not isinstance(analyses.base, sitegen.indexedit.AnalysisView)
+        assert len(analyses.fresh) == n + 1  # each edited entry's new analysis, until the state is loaded afresh
+        clean = make_config(content, tmp_path / f"clean-{n}")
+        build(clean)
+        assert index_files(config.output_dir) == index_files(clean.output_dir)
