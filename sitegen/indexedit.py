@@ -34,10 +34,9 @@ def analysis_key(entry: SearchEntry) -> str:
     return digest(repr(tuple(field_texts(entry).items())).encode("utf-8", "surrogateescape"))
 
 
-def search_entry(site: Site, ref: int, entry: Entry) -> SearchEntry:
-    """The search entry of the site's `ref`-th entry (site.entries[ref])."""
+def search_entry(ref: int, entry: Entry, body: Any) -> SearchEntry:
+    """What the index holds of one entry, the site's `ref`-th (`body`: its document's RenderedDoc)."""
     doc = entry.doc
-    body = site.rendered[doc.source.rel]
     if entry.section is None:
         headings = tuple(h.title for h in body.toc)
         text = body.text
@@ -135,19 +134,19 @@ def index_files(site: Site, previous: Mapping[str, str], previous_analyses: Mapp
     analyses, cache, keys = analyse_entries(entries, previous_analyses, site.config.jobs)
     files = build_files(entries, analyses)
     fingerprints = {url: content_digest(text) for url, text in files.items()}
-    fingerprints[ENTRIES_KEY] = dump_record([record_row(e, k, entry.doc.source.rel) for e, k, entry in zip(entries, keys, site.entries)])
+    fingerprints[ENTRIES_KEY] = dump_record([record_row(e, k) for e, k in zip(entries, keys)])
     return IndexFiles(files, [], fingerprints, cache)
 
 
-def edit_index(changed: Sequence[tuple[SearchEntry, str]], previous: Mapping[str, str], previous_analyses: Mapping[str, Analysis],
+def edit_index(changed: Sequence[SearchEntry], previous: Mapping[str, str], previous_analyses: Mapping[str, Analysis],
                read_old: Callable[[str], str | None], rows: list[list[str]] | None = None) -> IndexFiles | None:
     """The search index after an edit that changed at most the entries `changed`, or None: build it whole.
 
     The entry point for an edit path that knows what it changed (e.g. one document re-rendered):
-    - `changed`: (SearchEntry as it is now, its source rel) for each entry that may differ from the
-      last build's at the same ref (`search_entry(site, ref, site.entries[ref])`). Listing an
-      unchanged one costs its analysis key; leaving out a changed one gives a wrong index. The
-      refs must be the last build's: the same number of entries, none added, removed or moved.
+    - `changed`: each entry, as it is now, that may differ from the last build's at the same ref
+      (`search_entry(ref, site.entries[ref], rendered)`). Listing an unchanged one costs its
+      analysis key; leaving out a changed one gives a wrong index. The refs must be the last
+      build's: the same number of entries, none added, removed or moved.
     - `previous`: the last build's fingerprint rows (BuildState.pages); `previous_analyses`: its
       analyses (BuildState.extra["search"]), of which only the changed entries' old ones are read.
     - `read_old(path)`: the last build's output file's text, or None; read for touched files only.
@@ -156,35 +155,40 @@ def edit_index(changed: Sequence[tuple[SearchEntry, str]], previous: Mapping[str
     and ENTRIES_KEY (put them into the new fingerprints), and the analyses for the new state.
     """
     rows = rows if rows is not None else load_record(previous.get(ENTRIES_KEY))
-    if rows is None or len(changed) > PATCH_LIMIT or any(not 0 <= e.ref < len(rows) for e, _ in changed):
+    if rows is None or len(changed) > PATCH_LIMIT or any(not 0 <= e.ref < len(rows) for e in changed):
         return None
     made = []
-    for entry, rel in changed:
+    for entry in changed:
         key = analysis_key(entry)
-        if record_row(entry, key, rel) != list(rows[entry.ref]):
-            made.append((entry, key, rel))
+        if record_row(entry, key) != list(rows[entry.ref]):
+            made.append((entry, key))
     old = [url for url in previous if is_index_file(url)]
     if not made:
         return IndexFiles({}, old, {**{url: previous[url] for url in old}, ENTRIES_KEY: previous[ENTRIES_KEY]},
                           AnalysisView([r[1] for r in rows], {}, previous_analyses))
-    fresh = dict(zip((key for _, key, _ in made), analyse_entries([e for e, _, _ in made], previous_analyses, 1)[0]))
-    patch = patch_index([EntryEdit(e.ref, e, fresh[key], key, rel) for e, key, rel in made], previous, previous_analyses, read_old,
-                        rows=rows)
+    fresh = dict(zip((key for _, key in made), analyse_entries([e for e, _ in made], previous_analyses, 1)[0]))
+    patch = patch_index([EntryEdit(e.ref, e, fresh[key], key) for e, key in made], previous, previous_analyses, read_old, rows=rows)
     if patch is None:
         return None
     keys = [r[1] for r in rows]
-    for e, key, _ in made:
+    for e, key in made:
         keys[e.ref] = key
     return IndexFiles(patch.files, patch.kept, {**{url: previous[url] for url in patch.kept}, **patch.fingerprints},
                       AnalysisView(keys, fresh, previous_analyses))
 
 
 def search_entries(site: Site) -> list[SearchEntry]:
-    return [search_entry(site, ref, entry) for ref, entry in enumerate(site.entries)]
+    return [search_entry(ref, entry, site.rendered[entry.doc.source.rel]) for ref, entry in enumerate(site.entries)]
 
 
-def _changed(site: Site, rows: Sequence[Sequence[str]], previous_docs: Mapping[str, Any]) -> list[tuple[SearchEntry, str]] | None:
-    """(entry, rel) of each entry that may differ from the last build's at its ref; None past PATCH_LIMIT."""
+def _changed(site: Site, rows: Sequence[Sequence[str]], previous_docs: Mapping[str, Any]) -> list[SearchEntry] | None:
+    """Each entry that may differ from the last build's at its ref; None past PATCH_LIMIT.
+
+    An entry whose document's Document and RenderedDoc are the objects the last build saved, at
+    the url the last build's row of its ref has, is that row's entry: its RenderedDoc was made for
+    the same page url (cache.CachedDoc.page_url; build.render_all renders again otherwise), and
+    a build's entry urls are unique (load_record checks), so the url names the same entry.
+    """
     unchanged: dict[str, bool] = {}
     changed = []
     rendered = site.rendered
@@ -195,9 +199,9 @@ def _changed(site: Site, rows: Sequence[Sequence[str]], previous_docs: Mapping[s
         if same is None:
             old = previous_docs.get(rel)
             same = unchanged[rel] = old is not None and old.document is entry.doc and old.rendered is rendered.get(rel)
-        if same and row[0] == entry.url and row[3] == rel:
+        if same and row[0] == entry.url:
             continue  # the same objects made the same entry
-        changed.append((search_entry(site, ref, entry), rel))
+        changed.append(search_entry(ref, entry, rendered[rel]))
         if len(changed) > PATCH_LIMIT:
             return None
     return changed

@@ -23,7 +23,7 @@ from sitegen.related import RelatedLists, related_by_document
 from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.search import Analysis
-from sitegen.indexedit import analyse_entries, index_files, search_entries  # noqa: F401 - names callers know
+from sitegen.indexedit import analyse_entries, analysis_key, index_files, search_entries, search_entry  # noqa: F401 - names callers know
 from sitegen.urls import errors_url, group_url, page_linker, relative_url, root_of, slugify
 
 

@@ -44,9 +44,9 @@ def store_digest(entry: SearchEntry) -> str:
     return content_digest(json.dumps(_store_entry(entry), sort_keys=True))
 
 
-def record_row(entry: SearchEntry, key: str, rel: str) -> list[str]:
-    """What the next build compares an entry with: [url, analysis key, store digest, source rel]."""
-    return [entry.url, key, store_digest(entry), rel]
+def record_row(entry: SearchEntry, key: str) -> list[str]:
+    """What the next build compares an entry with: [url, analysis key, store digest]."""
+    return [entry.url, key, store_digest(entry)]
 
 
 def dump_record(rows: Sequence[Sequence[str]]) -> str:
@@ -54,16 +54,16 @@ def dump_record(rows: Sequence[Sequence[str]]) -> str:
 
 
 def load_record(text: str | None) -> list[list[str]] | None:
-    """The rows of an ENTRIES_KEY record, or None when absent or of an older form."""
+    """The rows of an ENTRIES_KEY record, or None when absent or not of this form (urls are unique)."""
     if not text:
         return None
     try:
         rows = json.loads(text)
     except ValueError:
         return None
-    if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == 4 for r in rows):
+    if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == 3 for r in rows):
         return None
-    return rows
+    return rows if len({r[0] for r in rows}) == len(rows) else None
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,6 @@ class EntryEdit:
     entry: SearchEntry  # as it is now (entry.ref == ref)
     analysis: Analysis  # analyse(entry)
     key: str  # its analysis key (sitegen.indexedit.analysis_key)
-    rel: str  # the source file it comes from
 
 
 @dataclass(frozen=True)
@@ -194,7 +193,7 @@ def patch_index(edits: Sequence[EntryEdit], previous: Mapping[str, str], old_ana
     manifest["common"] = {term: common[term] for term in sorted(common, key=utf16_order)}
     files[MANIFEST] = _script("index", manifest)
     for edit in edits:
-        rows[edit.ref] = record_row(edit.entry, edit.key, edit.rel)
+        rows[edit.ref] = record_row(edit.entry, edit.key)
     written = {url: text for url, text in files.items() if text}
     fingerprints = {url: content_digest(text) for url, text in written.items()}
     fingerprints[ENTRIES_KEY] = dump_record(rows)

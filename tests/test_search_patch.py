@@ -46,7 +46,7 @@ def index_of(entries: Sequence[SearchEntry], prefix: int = 1) -> dict[str, str]:
 
 def previous_of(entries: Sequence[SearchEntry], files: dict[str, str]) -> dict[str, str]:
     """A last build's fingerprint rows, as indexedit records them."""
-    rows = [record_row(e, analysis_key(e), f"r{e.ref}.md") for e in entries]
+    rows = [record_row(e, analysis_key(e)) for e in entries]
     return {**{url: content_digest(text) for url, text in files.items()}, ENTRIES_KEY: dump_record(rows)}
 
 
@@ -55,7 +55,7 @@ def patched(old: Sequence[SearchEntry], new: Sequence[SearchEntry], prefix: int 
     files = index_of(old, prefix)
     previous = previous_of(old, files)
     analyses = {analysis_key(e): analyse(e) for e in old}
-    edits = [EntryEdit(b.ref, b, analyse(b), analysis_key(b), f"r{b.ref}.md") for a, b in zip(old, new) if a != b]
+    edits = [EntryEdit(b.ref, b, analyse(b), analysis_key(b)) for a, b in zip(old, new) if a != b]
     patch = patch_index(edits, previous, analyses, files.get)
     if patch is None:
         return None, {}, index_of(new, prefix)
@@ -72,7 +72,7 @@ def assert_patch_equals_clean(old: Sequence[SearchEntry], new: Sequence[SearchEn
         assert after[url] == clean[url], url
     # Its fingerprints are the new files' digests and the record a clean build would keep.
     assert {url: content_digest(text) for url, text in patch.files.items()} == {u: d for u, d in patch.fingerprints.items() if u != ENTRIES_KEY}
-    assert load_record(patch.fingerprints[ENTRIES_KEY]) == [record_row(e, analysis_key(e), f"r{e.ref}.md") for e in new]
+    assert load_record(patch.fingerprints[ENTRIES_KEY]) == [record_row(e, analysis_key(e)) for e in new]
     return patch
 
 
@@ -203,7 +203,7 @@ def test_an_altered_file_or_a_missing_analysis_declines() -> None:
     files = index_of(old)
     previous = previous_of(old, files)
     analyses = {analysis_key(e): analyse(e) for e in old}
-    edits = [EntryEdit(4, new[4], analyse(new[4]), analysis_key(new[4]), "r4.md")]
+    edits = [EntryEdit(4, new[4], analyse(new[4]), analysis_key(new[4]))]
     assert patch_index(edits, previous, analyses, files.get) is not None
     altered = {**files, "search/t-q.js": files["search/t-q.js"].replace("quokka", "quokkb")}
     assert patch_index(edits, previous, analyses, altered.get) is None
@@ -239,9 +239,9 @@ def test_an_edit_reads_only_the_edited_entries_analyses_and_texts(tmp_path: Path
     made: list[int] = []
     real_entry = sitegen.indexedit.search_entry
 
-    def search_entry(site: Any, ref: int, entry: Any) -> Any:
+    def search_entry(ref: int, entry: Any, body: Any) -> Any:
         made.append(ref)
-        return real_entry(site, ref, entry)
+        return real_entry(ref, entry, body)
 
     monkeypatch.setattr(StoredAnalyses, "__getitem__", getitem)
     monkeypatch.setattr(sitegen.indexedit, "search_entry", search_entry)
@@ -249,7 +249,8 @@ def test_an_edit_reads_only_the_edited_entries_analyses_and_texts(tmp_path: Path
     assert state is not None and isinstance(state.extra["search"], StoredAnalyses)
     rows = load_record(state.pages[ENTRIES_KEY])
     assert rows is not None
-    refs = [ref for ref, row in enumerate(rows) if row[3] == "d7.md"]
+    refs = [ref for ref, row in enumerate(rows) if row[0] == "docs/d7.html" or row[0].startswith("docs/d7.html#")]
+    assert refs
     write_docs(content, {"d7.md": doc(7, "A sentence more.")})
     build(config)
     assert made == refs and asked == [rows[ref][1] for ref in refs]
