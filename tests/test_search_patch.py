@@ -211,6 +211,14 @@ def test_an_altered_file_or_a_missing_analysis_declines() -> None:
     assert patch_index(edits, {k: v for k, v in previous.items() if k != ENTRIES_KEY}, analyses, files.get) is None
 
 
+def test_a_record_of_another_form_or_with_a_url_twice_is_not_used() -> None:
+    rows = [record_row(e, analysis_key(e)) for e in corpus(11, count=3)]
+    assert load_record(dump_record(rows)) == rows
+    assert load_record(dump_record([*rows, rows[0]])) is None  # a url twice: it no longer names one entry
+    assert load_record(dump_record([[*row, "extra"] for row in rows])) is None
+    assert load_record("[1, 2") is None and load_record(None) is None
+
+
 # ---- the index stage of a real build ----
 
 def doc(n: int, extra: str = "") -> str:
