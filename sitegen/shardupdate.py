@@ -13,7 +13,6 @@ milliseconds, where decoding and encoding all of its rows cost 20 times more.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import re
