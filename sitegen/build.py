@@ -366,7 +366,8 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
         pages = render_site(site, previous.pages if previous else None, lambda url: os.path.isfile(f"{out_text}/{url}"),
                             previous.extra.get("search", {}) if previous else None,
                             previous.extra.get("digests", {}) if previous else None, progress,
-                            previous.extra.get("related") if previous else None, writer.add)
+                            previous.extra.get("related") if previous else None, writer.add,
+                            previous_docs=previous.docs if previous else None)
         streamed = writer.seconds
         timings = dict(site.timings)
         timings["index"] = pages.index_seconds

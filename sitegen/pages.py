@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple
 from html import escape
-from pathlib import Path
 
 import jinja2
 
@@ -15,18 +14,16 @@ from sitegen import browse, home
 from sitegen.collector import long_lived
 from sitegen.home import humanize, no_component_term
 from sitegen.site import Site
-from sitegen.keys import digest, files_digest
+from sitegen.keys import files_digest
 from sitegen.fingerprint import DocumentDigests, Fingerprinter
 from sitegen.fragments import Fragments
-from sitegen.parallel import run_chunks, split
 from sitegen.progress import stage
 from sitegen.group import Entry
 from sitegen.related import RelatedLists, related_by_document
 from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
-from sitegen.search import Analysis, SearchEntry, analyse, field_texts
-from sitegen.shards import build_files
-from sitegen.shardupdate import ENTRIES_KEY, content_digest, entry_record, is_index_file, update_files
+from sitegen.search import Analysis
+from sitegen.indexedit import analyse_entries, analysis_key, index_files, search_entries, search_entry  # noqa: F401 - names callers know
 from sitegen.urls import errors_url, group_url, page_linker, relative_url, root_of, slugify
 
 
@@ -116,7 +113,7 @@ class RenderedPages:
     reused: tuple[str, ...]  # pages whose inputs did not change: the file already in the output stands
     fingerprints: dict[str, str]  # page -> fingerprint of its inputs, for the next build
     rendered_pages: tuple[str, ...]
-    analyses: dict[str, Analysis]  # search analysis by digest of the entry's indexed text
+    analyses: Mapping[str, Analysis]  # search analysis by digest of the entry's indexed text (indexedit.AnalysisView after an edit)
     index_seconds: float = 0.0
     document_digests: DocumentDigests = field(default_factory=dict)  # for the next build's fingerprints
     hashed_documents: int = 0  # documents whose digest was worked out afresh, not kept from the last build
@@ -212,11 +209,14 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 previous_digests: DocumentDigests | None = None,
                 progress: Callable[[str], None] = lambda message: None,
                 previous_related: RelatedLists | None = None,
-                emit: Callable[[str, bytes], None] | None = None) -> RenderedPages:
+                emit: Callable[[str, bytes], None] | None = None,
+                previous_docs: Mapping[str, Any] | None = None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file.
 
     `emit`: hand each file to the writer as soon as it is made (write.SiteWriter.add), so the
     output is never held whole in memory; without it they are returned in `files`.
+    `previous_docs`: the loaded state's documents (cache.BuildState.docs): the search index
+    looks again only at the entries of documents not among them (sitegen/indexedit.py).
     """
     env = make_environment(site)
     fingerprint = Fingerprinter(previous_digests, {rel: c.source_hash for rel, c in site.cache.items()})
@@ -257,18 +257,13 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     rendered = tuple(made)
     put("assets/pygments.css", pygments_css().encode("utf-8"))
     index_started = time.perf_counter()
-    entries = search_entries(site)
-    analyses, analysis_cache, keys = analyse_entries(entries, previous_analyses or {}, site.config.jobs)
-    record = entry_record(entries, keys)
-    index_files, index_reused = search_files(entries, analyses, record, previous or {}, previous_analyses or {}, exists,
-                                             site.config.output_dir)
-    for url, text in index_files.items():
+    index = index_files(site, previous or {}, previous_analyses or {}, previous_docs, exists, site.config.output_dir)
+    for url, text in index.files.items():
         put(url, text.encode("utf-8"))
-        fingerprints[url] = content_digest(text)
-    del index_files
-    reused.extend(index_reused)
-    fingerprints.update((url, previous[url]) for url in index_reused)  # type: ignore[index]
-    fingerprints[ENTRIES_KEY] = record
+    reused.extend(index.kept)
+    fingerprints.update(index.fingerprints)
+    analysis_cache = index.analyses
+    del index
     index_seconds = time.perf_counter() - index_started
     for url, data in _theme_assets(site).items():
         put(url, data)
@@ -303,49 +298,6 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
 MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix; the rest are a link away
 
 
-def search_files(entries: list[SearchEntry], analyses: list[Analysis], record: str, previous: Mapping[str, str],
-                 previous_analyses: Mapping[str, Analysis], exists: Callable[[str], bool], out: Path) -> tuple[dict[str, str], list[str]]:
-    """The search index's files to write, and the last build's to keep: all kept when no entry changed,
-    the touched shards rewritten after an edit (sitegen/shardupdate.py), else every file built."""
-    old = [url for url in previous if is_index_file(url)]
-    if old and previous.get(ENTRIES_KEY) == record and all(exists(url) for url in old):
-        return {}, old
-
-    def read_old(url: str) -> str | None:
-        try:
-            return (out / url).read_text(encoding="utf-8") if exists(url) else None
-        except (OSError, UnicodeDecodeError):
-            return None
-
-    update = update_files(entries, analyses, record, previous, previous_analyses, read_old) if old else None
-    return update if update is not None else (build_files(entries, analyses), [])
-
-
-def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis], list[str]]:
-    """Search analysis (tokenize, stem) of each entry: reused when its indexed text is unchanged,
-    computed in worker processes when many entries are new. Also each entry's analysis key."""
-    keys = [analysis_key(e) for e in entries]
-    todo = sorted({k: e for k, e in zip(keys, entries) if k not in cache}.items())
-    chunks = split(range(len(todo)), jobs) if len(todo) >= ANALYSE_PARALLEL_THRESHOLD else [range(len(todo))]
-    fresh: dict[str, Analysis] = {}
-    for chunk_result in run_chunks(_analyse_chunk, todo, chunks, jobs):
-        fresh.update(chunk_result)
-    merged = {**cache, **fresh}
-    return [merged[k] for k in keys], {k: merged[k] for k in keys}, keys
-
-
-def analysis_key(entry: SearchEntry) -> str:
-    """The key an entry's analysis is kept under: a digest of its indexed text."""
-    return digest(repr(tuple(field_texts(entry).items())).encode("utf-8", "surrogateescape"))
-
-
-ANALYSE_PARALLEL_THRESHOLD = 200  # below this, worker start-up costs more than it saves
-
-
-def _analyse_chunk(todo: list[tuple[str, SearchEntry]], positions: Sequence[int]) -> dict[str, Analysis]:
-    return {key: analyse(entry) for key, entry in (todo[i] for i in positions)}
-
-
 def _templates_digest(site: Site) -> str:
     paths = [p for d in site.config.theme_dirs() if (d / "templates").is_dir() for p in (d / "templates").rglob("*") if p.is_file()]
     return files_digest(paths)
@@ -373,26 +325,6 @@ def _error_components(site: Site) -> list[tuple[str, str]]:
         for value in row.component:
             labels.setdefault(slugify(value), Counter())[value] += 1
     return sorted(((slug, c.most_common(1)[0][0]) for slug, c in labels.items()), key=lambda sl: sl[0])
-
-
-def search_entries(site: Site) -> list[SearchEntry]:
-    return [search_entry(ref, entry, site.rendered[entry.doc.source.rel]) for ref, entry in enumerate(site.entries)]
-
-
-def search_entry(ref: int, entry: Entry, body: Any) -> SearchEntry:
-    """What the index holds of one entry (`body`: its document's RenderedDoc); also an edit's fast path's."""
-    doc = entry.doc
-    if entry.section is None:
-        headings = tuple(h.title for h in body.toc)
-        text = body.text
-    else:
-        headings = (entry.section.title,)
-        text = " ".join((entry.section.solution, entry.section.root_cause))
-    return SearchEntry(
-        ref=ref, url=entry.url, title=entry.title, component=doc.component, problem_type=doc.problem_type,
-        severity=doc.severity, symptoms=entry.symptoms, tags=doc.tags, root_cause=doc.root_cause,
-        headings=headings, body=text, guide=doc.title if entry.section is not None else "",
-    )
 
 
 DIAGRAM_ASSETS = frozenset({"vendor/mermaid.min.js", "vendor/mermaid-LICENSE.txt", "diagrams.js"})

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-import sitegen.fastindex
-import sitegen.pages
+import sitegen.indexedit
 from bench.generate import edit_document
 from bench.generate import write_docs as write_generated
 from sitegen.build import build
@@ -24,16 +23,15 @@ def index_files(site: Path) -> dict[str, bytes]:
 
 @pytest.fixture()
 def spy(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """What each build's shard update returned (None: it built every file)."""
+    """What each build's patch_index returned (None: it declined, and every file was built)."""
     seen: list[Any] = []
-    real = sitegen.pages.update_files
+    real = sitegen.indexedit.patch_index
 
-    def update_files(*args: Any, **kwargs: Any) -> Any:
+    def patch_index(*args: Any, **kwargs: Any) -> Any:
         seen.append(real(*args, **kwargs))
         return seen[-1]
 
-    monkeypatch.setattr(sitegen.pages, "update_files", update_files)
-    monkeypatch.setattr(sitegen.fastindex, "update_files", update_files)  # an edit's fast path calls it too
+    monkeypatch.setattr(sitegen.indexedit, "patch_index", patch_index)  # the full path and an edit's fast path (fastindex) both call it
     return seen
 
 
@@ -47,7 +45,7 @@ def test_an_edit_rewrites_only_its_shards_and_equals_a_clean_build(tmp_path: Pat
         edit_document(tmp_path / "docs" / docs[(n * 37 + 5) % len(docs)].rel, n)
         build(make_config(tmp_path / "docs", out))
         assert spy[-1] is not None, "the edit rebuilt the whole index"
-        written, kept = spy[-1]
+        written, kept = spy[-1].files, spy[-1].kept
         touched = [name for name in written if name.startswith("search/t-")]
         # One shard per first letter at this size: a document's words reach most letters, not all.
         assert 0 < len(touched) < len(shards)
@@ -65,7 +63,7 @@ def test_a_document_added_or_removed_rebuilds_the_index_whole(tmp_path: Path, sp
     build(make_config(tmp_path / "docs", out))
     (tmp_path / "docs" / docs[3].rel).unlink()  # every later ref moves down by one
     build(make_config(tmp_path / "docs", out))
-    assert spy == [None]
+    assert spy == []  # refs moved: no patch is tried, every file is built
     clean = tmp_path / "clean"
     build(make_config(tmp_path / "docs", clean))
     assert index_files(out) == index_files(clean)

@@ -104,9 +104,11 @@ def damage_row(db: Path) -> None:
 
 def damage_json(db: Path) -> None:
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE analyses SET data = '[1, 2'")
+        conn.execute("UPDATE docs SET data = '[1, 2'")
 
 
+# (A damaged `analyses` row is decoded only when asked for, and then reads as absent: see
+# tests/test_search_patch.py::test_a_damaged_analysis_row_is_analysed_again_and_written_anew.)
 def damage_tables(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TABLE pages")
