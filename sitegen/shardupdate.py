@@ -20,8 +20,8 @@ import json
 from typing import Any, Callable, Mapping, Sequence
 
 from sitegen.search import FIELDS, MIN_SCORES, Analysis, SearchEntry, _store_entry
-from sitegen.shards import (MANIFEST, STORE_CHUNK, Inverted, _script, chunk_file, common_terms, idf, manifest_payload, parse_script,
-                            prefix_length, shard_file, shard_keys, term_row, utf16_order)
+from sitegen.shards import (MANIFEST, STORE_CHUNK, Inverted, _script, chunk_file, common_terms, group_leaves, idf, manifest_payload,
+                            merge_payloads, parse_script, prefix_length, shard_file, shard_keys, split_payload, term_row, utf16_order)
 
 ENTRIES_KEY = "search/.entries"  # a fingerprint row, not a file: the last build's entries, as JSON
 HIDDEN = "search/."  # rows under it are bookkeeping, never files
@@ -96,13 +96,12 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
     common: dict[str, int] = {term: most for term, most in manifest["common"].items() if term not in touched}
     files: dict[str, str] = {}
     for key, terms in shard_keys(touched, prefix).items():
-        url = shard_file(key)
-        payload: Mapping[str, Any] = {"terms": [], "dropped": [], "gone": {}}
-        if key in keys:
-            text = old_file(url)
-            if text is None:
-                return None
-            payload = parse_script(text)[1]
+        # `key` is a group of terms, in the shards split_payload split it into (`leaves`).
+        leaves = group_leaves(key, keys, prefix)
+        texts = {leaf: old_file(shard_file(leaf)) for leaf in leaves}
+        if None in texts.values():
+            return None
+        payload = merge_payloads(parse_script(text)[1] for text in texts.values() if text is not None)
         # Only the touched terms are decoded and made again; every other row stays as it was read.
         rows = {row[0]: row for row in payload["terms"]}
         gone = dict(payload["gone"])
@@ -143,15 +142,18 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
                 gone[term] = total
             if was_dropped:
                 dropped.add(term)
-        if rows or gone:
-            order = sorted({*rows, *gone}, key=utf16_order)
-            files[url] = _script(f"t:{key}", {"terms": [rows[t] for t in order if t in rows],
-                                               "dropped": [t for t in order if t in dropped],
-                                               "gone": {t: gone[t] for t in order if t in gone}})
-            keys.add(key)
-        else:
-            keys.discard(key)
-            files[url] = ""  # emptied: the caller leaves it out
+        order = sorted({*rows, *gone}, key=utf16_order)
+        parts = split_payload(key, {"terms": [rows[t] for t in order if t in rows], "dropped": [t for t in order if t in dropped],
+                                    "gone": {t: gone[t] for t in order if t in gone}}, prefix) if order else {}
+        for leaf in leaves:
+            if leaf not in parts:
+                keys.discard(leaf)
+                files[shard_file(leaf)] = ""  # emptied or split otherwise: the caller leaves it out
+        for leaf, part in parts.items():
+            text = _script(f"t:{leaf}", part)
+            if text != texts.get(leaf):  # a part the edit left as it was is kept
+                files[shard_file(leaf)] = text
+            keys.add(leaf)
     store_changed = {n // STORE_CHUNK for n, (a, b) in enumerate(zip(old_rows, new_rows)) if a[2] != b[2]}
     for number in sorted(store_changed):
         part = entries[number * STORE_CHUNK:(number + 1) * STORE_CHUNK]

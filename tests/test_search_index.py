@@ -486,10 +486,11 @@ def test_load_index_answers_exactly_as_lunr_index_load(tmp_path: Path) -> None:
     assert found["differences"] == []
 
 
-@pytest.mark.parametrize("prefix", [None, 0, 2])
-def test_rankings_of_the_sharded_index_equal_stock_lunr_js(tmp_path: Path, prefix: int | None) -> None:
+@pytest.mark.parametrize(("prefix", "limit"), [(None, None), (0, None), (2, None), (None, 1500)])
+def test_rankings_of_the_sharded_index_equal_stock_lunr_js(tmp_path: Path, prefix: int | None, limit: int | None) -> None:
     """Generated documents (bench.generate), indexed by lunr.js's own builder in node and by sitegen's
-    shards: the same top results in the same order, with the same scores, over many queries."""
+    shards: the same top results in the same order, with the same scores, over many queries.
+    `limit` 1500: most shards split by size (shards.split_payload), many more than once."""
     from bench.generate import write_docs
 
     write_docs(tmp_path / "docs", 260, seed=11)
@@ -497,7 +498,10 @@ def test_rankings_of_the_sharded_index_equal_stock_lunr_js(tmp_path: Path, prefi
     site = tmp_path / "site"
     site.mkdir()
     # lunr.js drops no posting: nor does the index compared with it.
-    manifest = write_search_index(site, entries, min_scores={}, prefix=prefix)
+    manifest = write_search_index(site, entries, min_scores={}, prefix=prefix, limit=limit)
+    keys = json.loads(json.loads(manifest.read_text().split("JSON.parse(", 1)[1].rsplit("));", 1)[0]))["shards"]
+    if limit is not None:  # split twice over at least, and a term equal to a split key in a shard of its own
+        assert max(len(key) for key in keys) >= 3 and any(other.startswith(key) for key in keys for other in keys if other != key)
     spec = {"fields": [list(field) for field in FIELDS],
             "docs": [{"ref": str(e.ref), "fields": field_texts(e)} for e in entries]}
     reference = run_node("build_index.js", stdin=spec)

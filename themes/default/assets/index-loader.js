@@ -103,19 +103,37 @@
     this.prefix = manifest.prefix;
     this.keys = manifest.shards;
     this.known = Object.create(null);
+    // A shard over the size limit was split by one more letter of its terms (sitegen/shards.py
+    // split_payload): every shorter start of a longer key is such a split key.
+    this.split = Object.create(null);
     var known = this.known;
-    this.keys.forEach(function (key) { known[key] = true; });
+    var split = this.split;
+    var prefix = this.prefix;
+    this.keys.forEach(function (key) {
+      known[key] = true;
+      for (var length = prefix; length < key.length; length++) split[key.slice(0, length)] = true;
+    });
   }
+
+  /** The key of the shard that would hold `term`: one more unit while that start was split (shards.py shard_key). */
+  Shards.prototype.keyFor = function (term) {
+    var length = this.prefix;
+    var key = term.slice(0, length);
+    while (this.split[key] && term.length > length) key = term.slice(0, ++length);
+    return key;
+  };
 
   /** The shard holding `term` (a stemmed index term), or null when no shard could hold it. */
   Shards.prototype.keyOf = function (term) {
-    var key = term.slice(0, this.prefix);
+    var key = this.keyFor(term);
     return this.known[key] ? key : null;
   };
 
   /** The shards holding every term that starts with `word`. */
   Shards.prototype.keysStarting = function (word) {
-    if (word.length >= this.prefix) {
+    // Past the split keys every such term is in the one shard of `word`'s start; a split `word`
+    // (or one shorter than the prefix) has them in every shard whose key starts with it.
+    if (word.length >= this.prefix && !this.split[word]) {
       var key = this.keyOf(word);
       return key === null ? [] : [key];
     }
