@@ -82,7 +82,7 @@ def group_sizes(site: Path, prefix: int) -> dict[str, int]:
     sizes: dict[str, int] = {}
     for path in (site / "search").glob("t-*.js"):
         payload = parse_script(path.read_text(encoding="utf-8"))[1]
-        rows = [*payload["terms"], *([term, count] for term, count in payload["gone"].items())]
+        rows = [*payload["terms"], *([term, count, {}] for term, count in payload["gone"].items())]
         for row in rows:
             group = utf16_key(row[0], prefix)
             sizes[group] = sizes.get(group, 0) + row_size(row)
