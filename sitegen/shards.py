@@ -200,6 +200,8 @@ def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int, chunk
         "docs": inverted.count,
         "lengths": {name: inverted.lengths[name] for name, _ in inverted.fields},
         "prefix": prefix,
+        # The size over which shards were split: an edit's update keeps only files of the same layout.
+        "limit": SHARD_LIMIT,
         "shards": sorted(keys, key=utf16_order),
         "chunk": STORE_CHUNK,
         "chunks": list(chunks),  # the store chunks there are (every one, on a site: refs are 0..n-1)
@@ -294,6 +296,12 @@ def split_payload(key: str, payload: Mapping[str, Any], prefix: int, limit: int 
     for term, count in payload["gone"].items():
         out[shard_of[term]]["gone"][term] = count
     return out
+
+
+def same_layout(manifest: Mapping[str, Any]) -> bool:
+    """Whether a built manifest's shards were split as `split_payload` splits them now (an older
+    build's, or one with another limit, cannot be patched: its untouched shards would stay as they were)."""
+    return manifest.get("limit") == SHARD_LIMIT
 
 
 def group_leaves(group: str, keys: Iterable[str], prefix: int) -> list[str]:

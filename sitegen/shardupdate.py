@@ -21,7 +21,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from sitegen.search import FIELDS, MIN_SCORES, Analysis, SearchEntry, _store_entry
 from sitegen.shards import (MANIFEST, STORE_CHUNK, Inverted, _script, chunk_file, common_terms, group_leaves, idf, manifest_payload,
-                            merge_payloads, parse_script, prefix_length, shard_file, shard_keys, split_payload, term_row, utf16_order)
+                            merge_payloads, parse_script, prefix_length, same_layout, shard_file, shard_keys, split_payload, term_row,
+                            utf16_order)
 
 ENTRIES_KEY = "search/.entries"  # a fingerprint row, not a file: the last build's entries, as JSON
 HIDDEN = "search/."  # rows under it are bookkeeping, never files
@@ -77,7 +78,7 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
         return None
     manifest = parse_script(manifest_text)[1]
     count, prefix = len(entries), prefix_length(len(entries))
-    if manifest["prefix"] != prefix or manifest["docs"] != count or "common" not in manifest:
+    if manifest["prefix"] != prefix or manifest["docs"] != count or "common" not in manifest or not same_layout(manifest):
         return None  # (a manifest without `common` is an older build's: its common terms are not known)
     changed = [n for n, (a, b) in enumerate(zip(old_rows, new_rows)) if a[1] != b[1]]
     before = {n: old_analyses.get(old_rows[n][1]) for n in changed}

@@ -126,3 +126,22 @@ def test_edits_that_split_and_join_a_shard_keep_the_layout_of_a_clean_build(tmp_
     assert spy[-1] is None  # refs moved: every file built
     build(make_config(tmp_path / "docs", tmp_path / "clean-last"))
     assert index_files(out) == index_files(tmp_path / "clean-last")
+
+
+def test_an_index_split_under_another_limit_is_built_again_whole(tmp_path: Path, spy: list[Any],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site built by a sitegen that split shards at another size (or not at all): an edit cannot
+    patch it, since the shards it leaves alone would keep the old layout; every file is built."""
+    import sitegen.shards
+
+    docs = write_generated(tmp_path / "docs", 230, seed=5)
+    out = tmp_path / "site"
+    monkeypatch.setattr(sitegen.shards, "SHARD_LIMIT", 10**9)  # as before shards were split
+    build(make_config(tmp_path / "docs", out))
+    monkeypatch.setattr(sitegen.shards, "SHARD_LIMIT", 4000)
+    edit_document(tmp_path / "docs" / docs[5].rel, 1)
+    build(make_config(tmp_path / "docs", out))
+    assert spy == [None]
+    build(make_config(tmp_path / "docs", tmp_path / "clean"))
+    assert index_files(out) == index_files(tmp_path / "clean")
+    assert any(len(key) > 1 for key in manifest_keys(out))
