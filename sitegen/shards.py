@@ -47,6 +47,10 @@ STORE_CHUNK = 32
 # 75 KB of rows, and unsplit shards made a cold query load ~1 MB of rows where it needs ~130 KB.
 # At 32 KB a query loads a median of 15 files (14 unsplit) and 278 KB (965 KB unsplit).
 SHARD_LIMIT = 32_000
+# Shards are split only where keys have this many units (from 2,000 entries): at 1,000 entries,
+# split at 32 KB, a query loaded 11 files where it loaded 9 (and 154 KB of rows, not 395 KB), and
+# Chromium's CPU for a first query was no lower; a small site's one file loads fastest.
+SPLIT_PREFIX = 2
 # Longest shard key: a deeper part stays whole (file names hold the key, in hex when not plain).
 MAX_KEY = 24
 
@@ -265,13 +269,12 @@ def split_payload(key: str, payload: Mapping[str, Any], prefix: int, limit: int 
     split by one more unit of the terms, each part again while over it, up to MAX_KEY units.
 
     A pure function of the group's own rows, so an edit gives the layout a clean build gives by
-    calling it on the group's patched rows (sitegen/shardupdate.py). No split when `prefix` is 0:
-    a small site's one file loads fastest.
+    calling it on the group's patched rows (sitegen/shardupdate.py). No split under SPLIT_PREFIX.
     """
     limit = SHARD_LIMIT if limit is None else limit  # (read when called: tests set a small one)
     sizes = {row[0]: row_size(row) for row in payload["terms"]}
     sizes.update((term, row_size([term, 0, {}])) for term in payload["gone"])
-    if prefix == 0 or sum(sizes.values()) <= limit:
+    if prefix < SPLIT_PREFIX or sum(sizes.values()) <= limit:
         return {key: dict(payload)}
     shard_of: dict[str, str] = {}
 

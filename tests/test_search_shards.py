@@ -101,6 +101,7 @@ def test_edits_that_split_and_join_a_shard_keep_the_layout_of_a_clean_build(tmp_
     sizes = group_sizes(tmp_path / "probe", 1)
     # A group of letters near the middle in size, the limit just over it: twelve new words take it over.
     group = sorted((size, key) for key, size in sizes.items() if key.isalpha())[len(sizes) // 2][1]
+    monkeypatch.setattr(sitegen.shards, "SPLIT_PREFIX", 1)  # (230 entries: one letter a key, unsplit by default)
     monkeypatch.setattr(sitegen.shards, "SHARD_LIMIT", sizes[group] + 150)
     out = tmp_path / "site"
     build(make_config(tmp_path / "docs", out))
@@ -136,6 +137,7 @@ def test_an_index_split_under_another_limit_is_built_again_whole(tmp_path: Path,
 
     docs = write_generated(tmp_path / "docs", 230, seed=5)
     out = tmp_path / "site"
+    monkeypatch.setattr(sitegen.shards, "SPLIT_PREFIX", 1)
     monkeypatch.setattr(sitegen.shards, "SHARD_LIMIT", 10**9)  # as before shards were split
     build(make_config(tmp_path / "docs", out))
     monkeypatch.setattr(sitegen.shards, "SHARD_LIMIT", 4000)
