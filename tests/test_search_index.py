@@ -453,8 +453,11 @@ def typed_queries(titles: Sequence[str]) -> list[dict[str, Any]]:
         queries.append({"text": title, "prefix": False})
         queries.append({"text": " ".join(words[:2])[:-2], "prefix": True})  # typing, a word half done
         longest = max(words, key=len)
-        if len(longest) >= 6:  # a typo: the retry loads the shards of the word's first letter
+        if len(longest) >= 6:  # a typo: the retry loads the shards of every term one edit away
             queries.append({"text": longest[0] + longest[2:], "prefix": False})
+            # the second letter changed, or swapped with the third: its shards differ from the word's
+            queries.append({"text": longest[0] + ("q" if longest[1] != "q" else "z") + longest[2:], "prefix": False})
+            queries.append({"text": longest[0] + longest[2] + longest[1] + longest[3:], "prefix": False})
     return queries
 
 

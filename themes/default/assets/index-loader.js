@@ -140,6 +140,42 @@
     return this.keys.filter(function (key) { return key.lastIndexOf(word, 0) === 0; });
   };
 
+  /**
+   * The shards holding every index term one edit from `word` (a deletion, swap, substitution or
+   * insertion) that starts with its first unit: search.js nearestTerm's candidates for a typo. Where
+   * the edited unit follows a split start, each unit a key has there is tried; past the split keys
+   * every unit gives one shard. Far fewer than all the shards of its first letter once big shards split.
+   */
+  Shards.prototype.keysNear = function (word) {
+    var found = Object.create(null);
+    var self = this;
+    function add(term) {
+      var key = self.keyOf(term);
+      if (key !== null) found[key] = true;
+    }
+    if (word.charAt(1) === word.charAt(0)) add(word.slice(1)); // `aab` less its first unit still starts with `a`
+    for (var i = 1; i <= word.length; i++) {
+      var head = word.slice(0, i);
+      if (i < word.length) add(head + word.slice(i + 1));
+      if (i + 1 < word.length) add(head + word.charAt(i + 1) + word.charAt(i) + word.slice(i + 2));
+      this.nextUnits(head).forEach(function (unit) {
+        if (i < word.length) add(head + unit + word.slice(i + 1));
+        add(head + unit + word.slice(i));
+      });
+    }
+    return Object.keys(found);
+  };
+
+  /** Units after `head` that lead to different shards: those the keys have there, or "" for "any, all alike". */
+  Shards.prototype.nextUnits = function (head) {
+    if (head.length >= this.prefix && !this.split[head]) return [""];
+    var units = Object.create(null);
+    this.keys.forEach(function (key) {
+      if (key.length > head.length && key.lastIndexOf(head, 0) === 0) units[key.charAt(head.length)] = true;
+    });
+    return Object.keys(units);
+  };
+
   /** Adds one term shard: its terms' postings, which lunr reads (and scores) as queries meet them. */
   Shards.prototype.add = function (key, data) {
     if (this.loaded[key]) return;
