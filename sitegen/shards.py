@@ -307,9 +307,12 @@ def same_layout(manifest: Mapping[str, Any]) -> bool:
     return manifest.get("limit") == SHARD_LIMIT
 
 
-def group_leaves(group: str, keys: Iterable[str], prefix: int) -> list[str]:
-    """The shard keys `split_payload` made of the group `group`, among `keys` (a manifest's)."""
-    return [key for key in keys if utf16_key(key, prefix) == group]
+def group_leaves(keys: Iterable[str], prefix: int) -> dict[str, list[str]]:
+    """The shard keys `split_payload` made of each group, from `keys` (a manifest's): group -> keys."""
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(utf16_key(key, prefix), []).append(key)
+    return groups
 
 
 def merge_payloads(payloads: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -96,9 +96,10 @@ def update_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis], r
     keys = set(manifest["shards"])
     common: dict[str, int] = {term: most for term, most in manifest["common"].items() if term not in touched}
     files: dict[str, str] = {}
+    groups = group_leaves(keys, prefix)
     for key, terms in shard_keys(touched, prefix).items():
         # `key` is a group of terms, in the shards split_payload split it into (`leaves`).
-        leaves = group_leaves(key, keys, prefix)
+        leaves = groups.get(key, [])
         texts = {leaf: old_file(shard_file(leaf)) for leaf in leaves}
         if None in texts.values():
             return None
