@@ -5,7 +5,10 @@
     search/t-<key>.js        the terms whose first `prefix` UTF-16 units are <key>: per term the
                              number of postings idf counts, and per field its entries and term
                              frequencies (a body posting under the idf floor is left out; the
-                             term is then listed as `dropped`)
+                             term is then listed as `dropped`). A shard over SHARD_LIMIT bytes is
+                             split by one more unit of its terms, again while a part is over it
+                             (`split_payload`): the keys then differ in length, and a term's
+                             shard is the longest key that starts it (`shard_key`)
     search/d-<n>.js          the result store (title, url, facets, snippet) of entries
                              n*chunk .. (n+1)*chunk-1
 
@@ -23,6 +26,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import AbstractSet as Set
 from typing import Any, Iterable, Mapping, Sequence
 
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
@@ -38,6 +42,17 @@ FORMAT = 1
 REGISTER = f"{GLOBAL_NAME}_ADD"
 # Entries per store chunk: a dropdown's 8 results load at most 8 chunks of this many entries.
 STORE_CHUNK = 32
+# Bytes of a term shard's rows over which it is split (see `split_payload`). Measured on the 10k
+# bench site (python -m bench, 50 pasted queries): a script file costs Chromium about as much as
+# 75 KB of rows, and unsplit shards made a cold query load ~1 MB of rows where it needs ~130 KB.
+# At 32 KB a query loads a median of 15 files (14 unsplit) and 278 KB (965 KB unsplit).
+SHARD_LIMIT = 32_000
+# Shards are split only where keys have this many units (from 2,000 entries): at 1,000 entries,
+# split at 32 KB, a query loaded 11 files where it loaded 9 (and 154 KB of rows, not 395 KB), and
+# Chromium's CPU for a first query was no lower; a small site's one file loads fastest.
+SPLIT_PREFIX = 2
+# Longest shard key: a deeper part stays whole (file names hold the key, in hex when not plain).
+MAX_KEY = 24
 
 
 def prefix_length(entries: int) -> int:
@@ -189,6 +204,8 @@ def manifest_payload(inverted: Inverted, keys: Sequence[str], prefix: int, chunk
         "docs": inverted.count,
         "lengths": {name: inverted.lengths[name] for name, _ in inverted.fields},
         "prefix": prefix,
+        # The size over which shards were split: an edit's update keeps only files of the same layout.
+        "limit": SHARD_LIMIT,
         "shards": sorted(keys, key=utf16_order),
         "chunk": STORE_CHUNK,
         "chunks": list(chunks),  # the store chunks there are (every one, on a site: refs are 0..n-1)
@@ -206,11 +223,110 @@ def _pipeline() -> list[str]:
 
 
 def shard_keys(terms: Iterable[str], prefix: int) -> dict[str, list[str]]:
-    """Terms grouped by shard key."""
+    """Terms grouped by the first `prefix` units: a shard before `split_payload` splits it (a group)."""
     grouped: dict[str, list[str]] = {}
     for term in terms:
         grouped.setdefault(utf16_key(term, prefix), []).append(term)
     return grouped
+
+
+def utf16_len(term: str) -> int:
+    """JavaScript's `term.length`."""
+    return len(term) if term.isascii() else len(term.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def split_keys(keys: Iterable[str], prefix: int) -> set[str]:
+    """The keys `split_payload` split, from the shard keys it gave: every shorter start of a longer
+    key (index-loader.js Shards works them out alike from the manifest's list)."""
+    split: set[str] = set()
+    for key in keys:
+        for length in range(prefix, utf16_len(key)):
+            split.add(utf16_key(key, length))
+    return split
+
+
+def shard_key(term: str, prefix: int, split: Set[str]) -> str:
+    """The key of the shard holding `term`: its first `prefix` units, one more while that start
+    was split and the term is longer (a term equal to a split key has a shard of its own)."""
+    length = prefix
+    key = utf16_key(term, length)
+    while key in split and utf16_len(term) > length:
+        length += 1
+        key = utf16_key(term, length)
+    return key
+
+
+def row_size(row: Sequence[Any]) -> int:
+    """About the bytes of a shard row ([term, count, {field: [gaps] or [gaps, tfs]}]) in its file:
+    3 a number, the term and 12 more. Counted, not serialised: a json.dumps per row cost a clean
+    build 0.3 s at 10k entries, this 0.03 s."""
+    return len(row[0]) + 12 + 3 * sum([len(numbers) for packed in row[2].values() for numbers in packed])
+
+
+def split_payload(key: str, payload: Mapping[str, Any], prefix: int, limit: int | None = None) -> dict[str, dict[str, Any]]:
+    """The shards of the group `key` (its terms' first `prefix` units): the whole `payload` as one
+    shard while its rows' bytes (row_size; a `gone` term's as a row without postings) are within `limit`, else
+    split by one more unit of the terms, each part again while over it, up to MAX_KEY units.
+
+    A pure function of the group's own rows, so an edit gives the layout a clean build gives by
+    calling it on the group's patched rows (sitegen/shardupdate.py). No split under SPLIT_PREFIX.
+    """
+    limit = SHARD_LIMIT if limit is None else limit  # (read when called: tests set a small one)
+    sizes = {row[0]: row_size(row) for row in payload["terms"]}
+    sizes.update((term, row_size([term, 0, {}])) for term in payload["gone"])
+    if prefix < SPLIT_PREFIX or sum(sizes.values()) <= limit:
+        return {key: dict(payload)}
+    shard_of: dict[str, str] = {}
+
+    def place(at: str, terms: list[str], length: int) -> None:
+        if length >= MAX_KEY or len(terms) < 2 or sum(sizes[t] for t in terms) <= limit:
+            shard_of.update((term, at) for term in terms)
+            return
+        parts: dict[str, list[str]] = {}
+        for term in terms:
+            parts.setdefault(utf16_key(term, length + 1), []).append(term)
+        for part, members in parts.items():
+            place(part, members, length + 1)  # (a term of `length` units is its own part, `at` itself)
+
+    place(key, list(sizes), prefix)
+    # Each part keeps the payload's order (its lists are in term order, as shard_payload makes them).
+    out: dict[str, dict[str, Any]] = {part: {"terms": [], "dropped": [], "gone": {}}
+                                      for part in sorted(set(shard_of.values()), key=utf16_order)}
+    for row in payload["terms"]:
+        out[shard_of[row[0]]]["terms"].append(row)
+    for term in payload["dropped"]:
+        out[shard_of[term]]["dropped"].append(term)
+    for term, count in payload["gone"].items():
+        out[shard_of[term]]["gone"][term] = count
+    return out
+
+
+def same_layout(manifest: Mapping[str, Any]) -> bool:
+    """Whether a built manifest's shards were split as `split_payload` splits them now (an older
+    build's, or one with another limit, cannot be patched: its untouched shards would stay as they were)."""
+    return manifest.get("limit") == SHARD_LIMIT
+
+
+def group_leaves(keys: Iterable[str], prefix: int) -> dict[str, list[str]]:
+    """The shard keys `split_payload` made of each group, from `keys` (a manifest's): group -> keys."""
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(utf16_key(key, prefix), []).append(key)
+    return groups
+
+
+def merge_payloads(payloads: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """One group's payload from the payloads of its shards (the whole group `split_payload` split)."""
+    rows: dict[str, Any] = {}
+    gone: dict[str, int] = {}
+    dropped: set[str] = set()
+    for payload in payloads:
+        rows.update((row[0], row) for row in payload["terms"])
+        gone.update(payload["gone"])
+        dropped.update(payload["dropped"])
+    order = sorted({*rows, *gone}, key=utf16_order)
+    return {"terms": [rows[t] for t in order if t in rows], "dropped": [t for t in order if t in dropped],
+            "gone": {t: gone[t] for t in order if t in gone}}
 
 
 def check_entries(entries: Sequence[SearchEntry]) -> None:
@@ -224,10 +340,12 @@ def check_entries(entries: Sequence[SearchEntry]) -> None:
 
 
 def build_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis],
-                min_scores: Mapping[str, float] = MIN_SCORES, prefix: int | None = None) -> dict[str, str]:
+                min_scores: Mapping[str, float] = MIN_SCORES, prefix: int | None = None,
+                limit: int | None = None) -> dict[str, str]:
     """Every file of the search index: output path -> text. Identical for identical entries in any order.
 
-    `prefix`: the shard key's length, when not the one `prefix_length` picks for the site's size.
+    `prefix`: the shard key's length, when not the one `prefix_length` picks for the site's size;
+    `limit`: the bytes over which a shard is split, when not SHARD_LIMIT (tests split small indexes).
     """
     if len(analyses) != len(entries):
         raise ValueError(f"{len(entries)} search entries but {len(analyses)} analyses")
@@ -235,11 +353,11 @@ def build_files(entries: Sequence[SearchEntry], analyses: Sequence[Analysis],
     ordered = [entries[i] for i in order]
     check_entries(ordered)
     with _collector_paused():
-        return _files(ordered, [analyses[i] for i in order], min_scores, prefix)
+        return _files(ordered, [analyses[i] for i in order], min_scores, prefix, limit)
 
 
 def _files(ordered: Sequence[SearchEntry], analyses: Sequence[Analysis], min_scores: Mapping[str, float],
-           prefix: int | None) -> dict[str, str]:
+           prefix: int | None, limit: int | None) -> dict[str, str]:
     """build_files' work. Its postings (a million objects at 10k entries) are freed as it returns,
     while the collector is still paused: re-enabled with them alive, its first pass walked them all."""
     inverted = invert([e.ref for e in ordered], analyses)
@@ -247,15 +365,18 @@ def _files(ordered: Sequence[SearchEntry], analyses: Sequence[Analysis], min_sco
     grouped = shard_keys(inverted.postings, prefix)
     files: dict[str, str] = {}
     common: dict[str, int] = {}
-    for key, terms in grouped.items():
-        payload = shard_payload(terms, inverted, min_scores)
-        common.update(common_terms(payload["terms"], inverted.count))
-        files[shard_file(key)] = _script(f"t:{key}", payload)
+    keys: list[str] = []
+    for group, terms in grouped.items():
+        whole = shard_payload(terms, inverted, min_scores)
+        common.update(common_terms(whole["terms"], inverted.count))
+        for key, payload in split_payload(group, whole, prefix, limit).items():
+            files[shard_file(key)] = _script(f"t:{key}", payload)
+            keys.append(key)
     chunks: dict[int, list[dict[str, Any]]] = {}
     for e in ordered:
         chunks.setdefault(e.ref // STORE_CHUNK, []).append(_store_entry(e))
     files.update((chunk_file(number), _script(f"d:{number}", part)) for number, part in chunks.items())
-    files[MANIFEST] = _script("index", manifest_payload(inverted, list(grouped), prefix, sorted(chunks), common))
+    files[MANIFEST] = _script("index", manifest_payload(inverted, keys, prefix, sorted(chunks), common))
     return files
 
 

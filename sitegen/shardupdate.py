@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from sitegen.search import FIELDS, MIN_SCORES, Analysis, SearchEntry, _store_entry
-from sitegen.shards import (MANIFEST, STORE_CHUNK, _script, chunk_file, common_terms, idf, parse_script, shard_file,
-                            shard_keys, term_row, utf16_order)
+from sitegen.shards import (MANIFEST, STORE_CHUNK, _script, chunk_file, common_terms, group_leaves, idf, parse_script,
+                            same_layout, shard_file, shard_keys, split_payload, term_row, utf16_order)
 
 ENTRIES_KEY = "search/.entries"  # a fingerprint row, not a file: the last build's entries, as JSON
 HIDDEN = "search/."  # rows under it are bookkeeping, never files
@@ -124,8 +124,10 @@ def patch_index(edits: Sequence[EntryEdit], previous: Mapping[str, str], old_ana
         return None
     manifest = parse_script(manifest_text)[1]
     prefix = manifest["prefix"]
-    if manifest["docs"] != count or "common" not in manifest:
-        return None  # (a manifest without `common` is an older build's: its common terms are not known)
+    if manifest["docs"] != count or "common" not in manifest or not same_layout(manifest):
+        # (a manifest without `common` is an older build's: its common terms are not known; one split
+        # at another limit would keep its untouched shards in the old layout)
+        return None
     names = [name for name, _ in fields]
     # Per touched term: (ref, field) -> tf before and after, for the pairs whose tf changed: a term
     # whose every count stayed has the same row (idf and the floor depend on its count alone).
@@ -148,27 +150,30 @@ def patch_index(edits: Sequence[EntryEdit], previous: Mapping[str, str], old_ana
     keys = set(manifest["shards"])
     common: dict[str, int] = {term: most for term, most in manifest["common"].items() if term not in touched}
     files: dict[str, str] = {}
+    groups = group_leaves(keys, prefix)
     for key, terms in shard_keys(touched, prefix).items():
-        url = shard_file(key)
-        if key in keys:
-            text = old_file(url)
-            if text is None:
-                return None
-            shard = _ShardText(text)
-        else:
-            shard = _ShardText(None)
+        # `key` is a group of terms (their first `prefix` units), in the shards split_payload split it
+        # into (its leaves): patched as one, then split again as a clean build splits it.
+        leaves = sorted(groups.get(key, []), key=utf16_order)
+        texts = {leaf: old_file(shard_file(leaf)) for leaf in leaves}
+        if None in texts.values():
+            return None
+        shard = _ShardText.joined([texts[leaf] for leaf in leaves])  # type: ignore[misc]
         for term in sorted(terms, key=utf16_order):
             row = _patch_term(term, shard, touched[term], count, fields, min_scores, floored)
             if row is _DECLINE:
                 return None
             if row is not None:
                 common.update(common_terms([row], count))
-        if shard.empty():
-            keys.discard(key)
-            files[url] = ""  # emptied: left out
-        else:
-            files[url] = shard.text(f"t:{key}")
-            keys.add(key)
+        parts = shard.split(key, prefix)
+        for leaf in leaves:
+            if leaf not in parts:
+                keys.discard(leaf)
+                files[shard_file(leaf)] = ""  # emptied, or split otherwise now: left out
+        for leaf, text in parts.items():
+            if text != texts.get(leaf):  # a part the edit left as it was is kept
+                files[shard_file(leaf)] = text
+            keys.add(leaf)
     store_changed: dict[int, list[EntryEdit]] = {}
     for edit in edits:
         if rows[edit.ref][2] != store_digest(edit.entry):
@@ -233,6 +238,37 @@ class _ShardText:
         tail = json.loads("{" + inner[end + 2:])
         self.dropped = set(tail["dropped"])
         self.gone = dict(tail["gone"])
+
+    @classmethod
+    def joined(cls, texts: Sequence[str]) -> _ShardText:
+        """One group's rows from the texts of its shards, in key order (which is term order: each
+        key starts every term of its shard, and no key starts another's terms)."""
+        joined = cls(None)
+        for text in texts:
+            part = cls(text)
+            joined.rows += part.rows
+            joined._terms += part._terms
+            joined.dropped |= part.dropped
+            joined.gone.update(part.gone)
+        return joined
+
+    def split(self, key: str, prefix: int) -> dict[str, str]:
+        """The texts of the shards `split_payload` makes of this group `key`: {} when emptied."""
+        if self.empty():
+            return {}
+        decoded = json.loads("[" + ",".join(self.rows) + "]")
+        row_text = {row[0]: text for row, text in zip(decoded, self.rows)}
+        order = sorted({*self.dropped, *self.gone}, key=utf16_order)
+        payload = {"terms": decoded, "dropped": [t for t in order if t in self.dropped],
+                   "gone": {t: self.gone[t] for t in order if t in self.gone}}
+        texts: dict[str, str] = {}
+        for leaf, part in split_payload(key, payload, prefix).items():
+            shard = _ShardText(None)
+            shard.rows = [row_text[row[0]] for row in part["terms"]]
+            shard.dropped = set(part["dropped"])
+            shard.gone = dict(part["gone"])
+            texts[leaf] = shard.text(f"t:{leaf}")
+        return texts
 
     def _term(self, n: int) -> str:
         found = self._terms[n]

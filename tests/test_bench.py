@@ -185,3 +185,19 @@ def test_readme_table_from_a_damaged_results_file_names_file_and_line(tmp_path: 
         readme.main([str(damaged)])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and str(damaged) in err and "line 2" in err
+
+
+def test_search_ab_adds_up_the_cpu_of_chromium_tasks() -> None:
+    """bench.search_ab's CPU figure: the tasks' thread time (tdur), the renderer's main thread apart,
+    and no other event (a trace event nests inside a task: counting it too would count twice)."""
+    import json
+
+    from bench.search_ab import trace_cpu
+
+    events = [{"ph": "M", "name": "thread_name", "pid": 1, "tid": 1, "args": {"name": "CrRendererMain"}},
+              {"ph": "M", "name": "thread_name", "pid": 2, "tid": 7, "args": {"name": "CrBrowserMain"}},
+              {"ph": "X", "name": "ThreadControllerImpl::RunTask", "pid": 1, "tid": 1, "tdur": 3000},
+              {"ph": "X", "name": "v8.run", "pid": 1, "tid": 1, "tdur": 2500},  # inside the task above
+              {"ph": "X", "name": "ThreadControllerImpl::RunTask", "pid": 2, "tid": 7, "tdur": 1500},
+              {"ph": "X", "name": "ThreadControllerImpl::RunTask", "pid": 1, "tid": 1, "dur": 9000}]  # no thread time
+    assert trace_cpu(json.dumps({"traceEvents": events}).encode()) == (3.0, 4.5)

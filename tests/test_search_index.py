@@ -453,8 +453,11 @@ def typed_queries(titles: Sequence[str]) -> list[dict[str, Any]]:
         queries.append({"text": title, "prefix": False})
         queries.append({"text": " ".join(words[:2])[:-2], "prefix": True})  # typing, a word half done
         longest = max(words, key=len)
-        if len(longest) >= 6:  # a typo: the retry loads the shards of the word's first letter
+        if len(longest) >= 6:  # a typo: the retry loads the shards of every term one edit away
             queries.append({"text": longest[0] + longest[2:], "prefix": False})
+            # the second letter changed, or swapped with the third: its shards differ from the word's
+            queries.append({"text": longest[0] + ("q" if longest[1] != "q" else "z") + longest[2:], "prefix": False})
+            queries.append({"text": longest[0] + longest[2] + longest[1] + longest[3:], "prefix": False})
     return queries
 
 
@@ -486,10 +489,12 @@ def test_load_index_answers_exactly_as_lunr_index_load(tmp_path: Path) -> None:
     assert found["differences"] == []
 
 
-@pytest.mark.parametrize("prefix", [None, 0, 2])
-def test_rankings_of_the_sharded_index_equal_stock_lunr_js(tmp_path: Path, prefix: int | None) -> None:
+@pytest.mark.parametrize(("prefix", "limit"), [(None, None), (0, None), (2, None), (None, 1500)])
+def test_rankings_of_the_sharded_index_equal_stock_lunr_js(tmp_path: Path, prefix: int | None, limit: int | None,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Generated documents (bench.generate), indexed by lunr.js's own builder in node and by sitegen's
-    shards: the same top results in the same order, with the same scores, over many queries."""
+    shards: the same top results in the same order, with the same scores, over many queries.
+    `limit` 1500: most shards split by size (shards.split_payload), many more than once."""
     from bench.generate import write_docs
 
     write_docs(tmp_path / "docs", 260, seed=11)
@@ -497,7 +502,14 @@ def test_rankings_of_the_sharded_index_equal_stock_lunr_js(tmp_path: Path, prefi
     site = tmp_path / "site"
     site.mkdir()
     # lunr.js drops no posting: nor does the index compared with it.
-    manifest = write_search_index(site, entries, min_scores={}, prefix=prefix)
+    if limit is not None:
+        import sitegen.shards
+
+        monkeypatch.setattr(sitegen.shards, "SPLIT_PREFIX", 1)  # 260 entries: keys of one letter
+    manifest = write_search_index(site, entries, min_scores={}, prefix=prefix, limit=limit)
+    keys = json.loads(json.loads(manifest.read_text().split("JSON.parse(", 1)[1].rsplit("));", 1)[0]))["shards"]
+    if limit is not None:  # split twice over at least, and a term equal to a split key in a shard of its own
+        assert max(len(key) for key in keys) >= 3 and any(other.startswith(key) for key in keys for other in keys if other != key)
     spec = {"fields": [list(field) for field in FIELDS],
             "docs": [{"ref": str(e.ref), "fields": field_texts(e)} for e in entries]}
     reference = run_node("build_index.js", stdin=spec)

@@ -103,23 +103,77 @@
     this.prefix = manifest.prefix;
     this.keys = manifest.shards;
     this.known = Object.create(null);
+    // A shard over the size limit was split by one more letter of its terms (sitegen/shards.py
+    // split_payload): every shorter start of a longer key is such a split key.
+    this.split = Object.create(null);
     var known = this.known;
-    this.keys.forEach(function (key) { known[key] = true; });
+    var split = this.split;
+    var prefix = this.prefix;
+    this.keys.forEach(function (key) {
+      known[key] = true;
+      for (var length = prefix; length < key.length; length++) split[key.slice(0, length)] = true;
+    });
   }
+
+  /** The key of the shard that would hold `term`: one more unit while that start was split (shards.py shard_key). */
+  Shards.prototype.keyFor = function (term) {
+    var length = this.prefix;
+    var key = term.slice(0, length);
+    while (this.split[key] && term.length > length) key = term.slice(0, ++length);
+    return key;
+  };
 
   /** The shard holding `term` (a stemmed index term), or null when no shard could hold it. */
   Shards.prototype.keyOf = function (term) {
-    var key = term.slice(0, this.prefix);
+    var key = this.keyFor(term);
     return this.known[key] ? key : null;
   };
 
   /** The shards holding every term that starts with `word`. */
   Shards.prototype.keysStarting = function (word) {
-    if (word.length >= this.prefix) {
+    // Past the split keys every such term is in the one shard of `word`'s start; a split `word`
+    // (or one shorter than the prefix) has them in every shard whose key starts with it.
+    if (word.length >= this.prefix && !this.split[word]) {
       var key = this.keyOf(word);
       return key === null ? [] : [key];
     }
     return this.keys.filter(function (key) { return key.lastIndexOf(word, 0) === 0; });
+  };
+
+  /**
+   * The shards holding every index term one edit from `word` (a deletion, swap, substitution or
+   * insertion) that starts with its first unit: search.js nearestTerm's candidates for a typo. Where
+   * the edited unit follows a split start, each unit a key has there is tried; past the split keys
+   * every unit gives one shard. Far fewer than all the shards of its first letter once big shards split.
+   */
+  Shards.prototype.keysNear = function (word) {
+    var found = Object.create(null);
+    var self = this;
+    function add(term) {
+      var key = self.keyOf(term);
+      if (key !== null) found[key] = true;
+    }
+    if (word.charAt(1) === word.charAt(0)) add(word.slice(1)); // `aab` less its first unit still starts with `a`
+    for (var i = 1; i <= word.length; i++) {
+      var head = word.slice(0, i);
+      if (i < word.length) add(head + word.slice(i + 1));
+      if (i + 1 < word.length) add(head + word.charAt(i + 1) + word.charAt(i) + word.slice(i + 2));
+      this.nextUnits(head).forEach(function (unit) {
+        if (i < word.length) add(head + unit + word.slice(i + 1));
+        add(head + unit + word.slice(i));
+      });
+    }
+    return Object.keys(found);
+  };
+
+  /** Units after `head` that lead to different shards: those the keys have there, or "" for "any, all alike". */
+  Shards.prototype.nextUnits = function (head) {
+    if (head.length >= this.prefix && !this.split[head]) return [""];
+    var units = Object.create(null);
+    this.keys.forEach(function (key) {
+      if (key.length > head.length && key.lastIndexOf(head, 0) === 0) units[key.charAt(head.length)] = true;
+    });
+    return Object.keys(units);
   };
 
   /** Adds one term shard: its terms' postings, which lunr reads (and scores) as queries meet them. */

@@ -18,6 +18,9 @@
   var FACETS = [["component", "Component"], ["problem_type", "Problem type"], ["severity", "Severity"]];
   var DROPDOWN_RESULTS = 8;
   var PAGE_RESULTS = 100;
+  // The search page paints this many results first, then loads every result's store entry for the
+  // facets and the full page: at 10,000 documents a common word's results are in every store chunk.
+  var FIRST_PAINT = 20;
 
   /** `import_error` -> `Import error`, as the site's pages show values (sitegen.pages.humanize). */
   function humanize(value) {
@@ -239,6 +242,7 @@
     var pageResults = [];
     var pageShowing = null;
     var pageLimit = PAGE_RESULTS;
+    var pageComplete = false; // every result's store entry is in: facets and "Show more" can count
     var moreButton = doc.getElementById("search-more");
     var filterBox = doc.getElementById("search-filter");
     var wide = win.matchMedia ? win.matchMedia("(min-width: 60em)") : null;
@@ -284,6 +288,10 @@
     function renderFacets() {
       if (!facetsBox) return;
       facetsBox.textContent = "";
+      if (!pageComplete) {
+        if (filterBox) filterBox.hidden = true;
+        return;
+      }
       FACETS.forEach(function (f) {
         var counts = Object.create(null);
         var names = [];
@@ -329,7 +337,7 @@
 
     function renderResults() {
       var text = state.logLine ? state.logLine.text : input.value.trim();
-      var passing = pageResults.filter(function (r) { return passes(r.doc); });
+      var passing = pageResults.filter(function (r) { return r.doc && passes(r.doc); }); // (no doc: not loaded yet)
       var shown = passing.slice(0, pageLimit);
       resultsList.textContent = "";
       shown.forEach(function (r) {
@@ -375,19 +383,31 @@
         whenLoaded(function (err) {
           if (err) return showError(err);
           var text = queryText();
-          // The search page counts facets over every result; the dropdown shows its first few.
-          find(text, resultsList ? Infinity : DROPDOWN_RESULTS, function (err2, found) {
+          // The dropdown shows its first few results. The search page counts facets over every
+          // result: it paints its first results, then loads the rest (all at once when a filter
+          // from the address needs every entry to pick the results shown).
+          var first = !resultsList ? DROPDOWN_RESULTS : filtering() ? Infinity : FIRST_PAINT;
+          find(text, first, function (err2, found) {
             if (err2) return showError(err2);
-            show(text, found);
+            show(text, found, first === Infinity || found.results.length <= first);
+            if (!resultsList || pageComplete) return;
+            var asked = state.asked;
+            loader.docs(found.results.map(function (r) { return r.hit.ref; }), function (err3, store) {
+              if (asked !== state.asked) return; // a newer search started meanwhile
+              if (err3) return showError(err3);
+              var results = found.results.map(function (r) { return { doc: store[r.hit.ref], hit: r.hit }; });
+              show(text, { results: results.filter(function (r) { return r.doc; }), showing: found.showing }, true);
+            });
           });
         });
       }, 60);
     }
 
-    function show(text, found) {
+    function show(text, found, complete) {
       if (resultsList) {
         pageResults = found.results;
         pageShowing = found.showing;
+        pageComplete = complete;
         pageLimit = PAGE_RESULTS;
         rememberInUrl();
         renderFacets();

@@ -337,8 +337,8 @@
   /**
    * Loads what `search(idx, text, options)` will read: the shards of the query's terms (and of
    * every term a typed prefix may expand to), then, only when the results are weak enough for
-   * the typo retry, the shards of the words it may correct (all terms sharing their first
-   * letter). `load(keys, callback(err))` loads term shards (index-loader.js Loader#terms).
+   * the typo retry, the shards of the words it may correct (every term one edit away that
+   * shares their first letter: Shards#keysNear). `load(keys, callback(err))` loads term shards (index-loader.js Loader#terms).
    */
   function prepare(idx, text, options, load, callback) {
     var shards = idx.sitegenShards;
@@ -362,7 +362,7 @@
         var stem = stemOf(t.term);
         if (!typoCandidate(idx, t, stem)) return;
         typos = true;
-        shards.keysStarting(stem.charAt(0)).forEach(want);
+        shards.keysNear(stem).forEach(want);
       });
       // The corrected words may be common ones, leaving no rarer term: then the common terms count.
       if (typos) terms.forEach(function (t) { want(shards.keyOf(stemOf(t.term))); });
