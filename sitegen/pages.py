@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 from html import escape
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from sitegen.related import RelatedLists, related_by_document
 from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.search import Analysis, SearchEntry, analyse, field_texts
-from sitegen.shards import build_files
+from sitegen.shards import iter_files
 from sitegen.shardupdate import ENTRIES_KEY, content_digest, entry_record, is_index_file, update_files
 from sitegen.urls import errors_url, group_url, page_linker, relative_url, root_of, slugify
 
@@ -256,7 +256,7 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
     record = entry_record(entries, keys)
     index_files, index_reused = search_files(entries, analyses, record, previous or {}, previous_analyses or {}, exists,
                                              site.config.output_dir)
-    for url, text in index_files.items():
+    for url, text in index_files:  # a clean build's come one shard at a time (shards.iter_files)
         put(url, text.encode("utf-8"))
         fingerprints[url] = content_digest(text)
     del index_files
@@ -298,12 +298,12 @@ MATRIX_CELL_LIMIT = 10  # documents listed in one cell of the home page's matrix
 
 
 def search_files(entries: list[SearchEntry], analyses: list[Analysis], record: str, previous: Mapping[str, str],
-                 previous_analyses: Mapping[str, Analysis], exists: Callable[[str], bool], out: Path) -> tuple[dict[str, str], list[str]]:
+                 previous_analyses: Mapping[str, Analysis], exists: Callable[[str], bool], out: Path) -> tuple[Iterable[tuple[str, str]], list[str]]:
     """The search index's files to write, and the last build's to keep: all kept when no entry changed,
     the touched shards rewritten after an edit (sitegen/shardupdate.py), else every file built."""
     old = [url for url in previous if is_index_file(url)]
     if old and previous.get(ENTRIES_KEY) == record and all(exists(url) for url in old):
-        return {}, old
+        return (), old
 
     def read_old(url: str) -> str | None:
         try:
@@ -312,7 +312,7 @@ def search_files(entries: list[SearchEntry], analyses: list[Analysis], record: s
             return None
 
     update = update_files(entries, analyses, record, previous, previous_analyses, read_old) if old else None
-    return update if update is not None else (build_files(entries, analyses), [])
+    return (update[0].items(), update[1]) if update is not None else (iter_files(entries, analyses), [])
 
 
 def analyse_entries(entries: list[SearchEntry], cache: Mapping[str, Analysis], jobs: int) -> tuple[list[Analysis], dict[str, Analysis], list[str]]:
