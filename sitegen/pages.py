@@ -248,6 +248,7 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
         bar.advance(1)
     bar.close()
     reused = [spec.url for spec in specs if spec.url not in made]
+    del specs, related_of  # every page's context: let go before the search index is made (the build's peak)
     rendered = tuple(made)
     put("assets/pygments.css", pygments_css().encode("utf-8"))
     index_started = time.perf_counter()
