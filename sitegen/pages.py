@@ -209,11 +209,14 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 previous_digests: DocumentDigests | None = None,
                 progress: Callable[[str], None] = lambda message: None,
                 previous_related: RelatedLists | None = None,
-                emit: Callable[[str, bytes], None] | None = None) -> RenderedPages:
+                emit: Callable[[str, bytes], None] | None = None,
+                release: Callable[[str], None] | None = None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file.
 
     `emit`: hand each file to the writer as soon as it is made (write.SiteWriter.add), so the
     output is never held whole in memory; without it they are returned in `files`.
+    `release`: called with a document's source path once its page is made; nothing after needs
+    its rendered HTML (cache.save_docs_first).
     """
     env = make_environment(site)
     fingerprint = Fingerprinter(previous_digests, {rel: c.source_hash for rel, c in site.cache.items()})
@@ -245,6 +248,9 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
             html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), link=page_linker(spec.url),
                                                           **spec.context)
             put(spec.url, html.encode("utf-8"))
+            del html
+            if release is not None and spec.template == "document.html":
+                release(spec.context["doc"].source.rel)
         bar.advance(1)
     bar.close()
     reused = [spec.url for spec in specs if spec.url not in made]

@@ -24,7 +24,7 @@ import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, groupby
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
@@ -298,12 +298,10 @@ def _files(ordered: Sequence[SearchEntry], analyses: Sequence[Analysis], min_sco
             text = _script(f"t:{key}", payload)
             del payload
             yield shard_file(key), text
-        chunks: dict[int, list[dict[str, Any]]] = {}
-        for e in ordered:
-            chunks.setdefault(e.ref // STORE_CHUNK, []).append(_store_entry(e))
-        numbers = sorted(chunks)
-        for number in list(chunks):
-            yield chunk_file(number), _script(f"d:{number}", chunks.pop(number))
+        numbers = []
+        for number, part in groupby(ordered, key=lambda e: e.ref // STORE_CHUNK):  # refs ascend
+            numbers.append(number)
+            yield chunk_file(number), _script(f"d:{number}", [_store_entry(e) for e in part])
         yield MANIFEST, _script("index", manifest_payload(inverted, list(grouped), prefix, numbers, common))
 
 
