@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from sitegen import shards
 from sitegen.build import build
+from sitegen.cache import load_state, settings_key, state_folder
 from sitegen.search import FIELDS, Analysis, FieldTerms, SearchEntry
 from tests.helpers import make_config, site_files, write_docs
 
@@ -46,8 +47,8 @@ def test_inverted_postings_cost_a_few_bytes_each() -> None:
     postings = 1000 * 30 * len(FIELDS)
     kept: list[shards.Inverted] = []
     peak = peak_of(lambda: kept.append(shards.invert(list(range(1000)), found)))
+    assert peak / postings < 11, f"{peak / postings:.1f} bytes a posting"  # 8.6 measured
     assert sum(len(a) // 2 for by_term in kept[0].postings.values() for a in by_term.values()) == postings
-    assert peak / postings < 16, f"{peak / postings:.1f} bytes a posting"
 
 
 def test_index_files_come_one_file_at_a_time() -> None:
@@ -92,7 +93,12 @@ def test_a_clean_build_after_released_html_edits_like_a_clean_build(tmp_path: Pa
     """The state saved before the pages (docs rows first) serves the next build as a whole one did."""
     docs = {f"d{n}.md": f"---\ntitle: Problem {n}\n---\n# Problem {n}\n\n## Solution\n{PARAGRAPH}{n}\n" for n in range(8)}
     content = write_docs(tmp_path / "kb", docs)
-    first = build(make_config(content, tmp_path / "site"))
+    config = make_config(content, tmp_path / "site")
+    first = build(config)
+    saved = load_state(state_folder(config), settings_key(config))
+    assert saved is not None and set(saved.docs) == set(docs)
+    for rel, cached in saved.docs.items():  # every row whole, HTML included, as the state was saved before the pages
+        assert cached.rendered is not None and cached.rendered.html == first.site.rendered[rel].html
     (content / "d3.md").write_text(docs["d3.md"].replace("Problem 3\n\n", "Problem 3\n\nEdited.\n\n"), encoding="utf-8")
     build(make_config(content, tmp_path / "site"), kept=first.kept)  # as `sitegen serve` builds again
     build(make_config(content, tmp_path / "clean"))
