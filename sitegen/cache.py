@@ -166,6 +166,10 @@ def save_docs_first(folder: Path, docs: Mapping[str, CachedDoc]) -> Callable[[st
     At 100,000 documents the HTML held until the end was some 0.7 GB of the build's peak."""
     for suffix in ("", "-journal", "-wal", "-shm"):
         (folder / (STATE_DB + suffix)).unlink(missing_ok=True)
+    for cached in docs.values():  # saved with the row, as a later save would have: the next build need not work them out
+        _cached_properties(cached.document)
+        if cached.rendered is not None:
+            _cached_properties(cached.rendered)
     db = _connect(folder)
     try:
         db.execute("BEGIN IMMEDIATE")
@@ -182,6 +186,14 @@ def save_docs_first(folder: Path, docs: Mapping[str, CachedDoc]) -> Callable[[st
             del state["html"]
             state[lazy.DEFERRED] = lazy.Deferred(functools.partial(reader.fetch, _key(rel)), ("html",))
     return release
+
+
+def _cached_properties(obj: Any) -> None:
+    """Work out `obj`'s cached properties (Document.solution_summary, RenderedDoc.html_digest: the
+    codec saves them), which the pages stage would otherwise first ask for after the row is saved."""
+    for name, value in vars(type(obj)).items():
+        if isinstance(value, functools.cached_property):
+            getattr(obj, name)
 
 
 def save_state(folder: Path, state: BuildState, previous: BuildState | None, docs_saved: bool = False) -> Kept:
