@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 STAGES = ("read", "render", "group", "index", "pages", "write")
+CPU_STAGES = ("gather", "pages", "index", "write")  # measure.STAGES_SCRIPT's `cpu`: gather is read, render and group
 MB = 2**20
 
 
@@ -51,6 +52,21 @@ TARGETS: tuple[tuple[str, str, Callable[[Mapping[str, Any]], Any], str, Callable
     ("1,000 docs: one-doc edit, warm (serve)", "<= 0.3 s", lambda r: _get(r, "sizes", "1000", "edit_warm", "median_seconds"), "{:.2f} s", lambda v: v <= 0.3),
     ("10,000 docs: one-doc edit, warm (serve)", "<= 1.5 s", lambda r: _get(r, "sizes", "10000", "edit_warm", "median_seconds"), "{:.2f} s", lambda v: v <= 1.5),
 )
+
+
+def _cpu_per_doc(size: Mapping[str, Any], stage: str) -> float | None:
+    """A stage's CPU milliseconds per document in the in-process clean build (measure.STAGES_SCRIPT)."""
+    seconds, docs = _get(size, "stages", "cpu", stage), _get(size, "stages", "documents")
+    return None if seconds is None or not docs else seconds * 1000 / docs
+
+
+def _growth(results: Mapping[str, Any]) -> float | None:
+    """The largest growth of any stage's CPU per document from 10,000 to 100,000 documents."""
+    small, large = _get(results, "sizes", "10000"), _get(results, "sizes", "100000")
+    if small is None or large is None:
+        return None
+    ratios = [b / a for a, b in ((_cpu_per_doc(small, st), _cpu_per_doc(large, st)) for st in CPU_STAGES) if a and b is not None]
+    return max(ratios) if ratios else None
 
 
 def _less_index(size: Mapping[str, Any]) -> float | None:
@@ -125,6 +141,8 @@ def table(results: Mapping[str, Any]) -> str:
                 return "-" if separate is None else f"({separate:.2f} s in pages)"
             return _s(value)
         row(f"stage: {stage}", cell)
+    for stage in CPU_STAGES:
+        row(f"stage CPU: {stage} (ms/doc)", lambda s, stage=stage: _s(_cpu_per_doc(s, stage), "{:.2f}"))
     row("pages written", lambda s: str(_get(s, "stages", "pages") or "-"))
     row("search index raw / gzip (all files)", lambda s: _size(_get(s, "index", "raw_bytes"), _get(s, "index", "gzip_bytes")))
     row("  files / manifest gzip", lambda s: "-" if _get(s, "index", "files") is None else
@@ -174,6 +192,10 @@ def table(results: Mapping[str, Any]) -> str:
     lines += ["", f"{'target':<42}{'goal':<16}{'measured':>14}  status"]
     for t in judge(results):
         lines.append(f"{t['what']:<42}{t['target']:<16}{t['shown']:>14}  {t['status']}")
+    growth = _growth(results)
+    if growth is not None:  # the scale check, `--sizes 10000,100000`
+        lines.append(f"{'100,000 docs: most stage CPU/doc growth':<42}{'<= 1.5x':<16}{growth:>13.2f}x  "
+                     f"{'met' if growth <= 1.5 else 'MISSED'}")
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from sitegen import stamp
-from sitegen.cache import BuildState, CachedDoc, Kept, load_state, save_state, settings_key, state_folder, unsettle
+from sitegen.cache import BuildState, CachedDoc, Kept, load_state, save_docs_first, save_state, settings_key, state_folder, unsettle
 from sitegen.collector import long_lived
 from sitegen.config import SiteConfig
 from sitegen.diagnostics import Problem
@@ -361,12 +361,15 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
         stamp.forget(folder)
         unsettle(folder)
 
+    # A clean build saves its docs rows first, so each page's HTML goes once the page is written.
+    release = save_docs_first(folder, site.cache) if previous is None else None
     # Each file goes to the writer as it is made; the output changes only in `finish`.
     with SiteWriter(out, folder / RECORD, before_change) as writer:
         pages = render_site(site, previous.pages if previous else None, lambda url: os.path.isfile(f"{out_text}/{url}"),
                             previous.extra.get("search", {}) if previous else None,
                             previous.extra.get("digests", {}) if previous else None, progress,
                             previous.extra.get("related") if previous else None, writer.add,
+                            release=None if release is None else lambda rel: release(rel, site.rendered[rel]),
                             previous_docs=previous.docs if previous else None)
         streamed = writer.seconds
         timings = dict(site.timings)
@@ -380,7 +383,7 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
         reused = list(pages.reused)
         mark = time.perf_counter()
         report = writer.finish(reused)
-    saved = save_state(folder, state, previous)
+    saved = save_state(folder, state, previous, docs_saved=release is not None)
     page_count = sum(1 for name in [*files, *pages.reused] if name.endswith(".html"))
     stamp.save(folder, out, stamp.stamp_key(config, key), inputs, [*files, *reused], site.problems, page_count)
     timings["write"] = time.perf_counter() - mark + streamed

@@ -5,7 +5,7 @@ building the index costs: an entry of a document whose loaded Document and Rende
 objects the last build saved (nothing re-read or re-rendered), at the same ref and url, is the entry
 the last build recorded (sitegen/shardupdate.py's ENTRIES_KEY record); only the others are made,
 analysed and compared. The changed ones go to `shardupdate.patch_index`; when it declines, or refs
-moved (an entry added, removed or reordered), every file is built (`shards.build_files`).
+moved (an entry added, removed or reordered), every file is built (`shards.iter_files`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Se
 from sitegen.keys import digest
 from sitegen.parallel import run_chunks, split
 from sitegen.search import Analysis, SearchEntry, analyse, field_texts
-from sitegen.shards import build_files
+from sitegen.shards import iter_files
 from sitegen.shardupdate import (ENTRIES_KEY, PATCH_LIMIT, EntryEdit, content_digest, dump_record, is_index_file, load_record,
                                  patch_index, record_row)
 
@@ -108,6 +108,9 @@ class IndexFiles:
     kept: list[str]  # the last build's, kept as they are
     fingerprints: dict[str, str]  # fingerprint rows: every index file's digest, and ENTRIES_KEY
     analyses: Mapping[str, Analysis]  # analysis key -> Analysis of every entry, for the state
+    # A clean build's files, one at a time (shards.iter_files): write each and fingerprint it as it
+    # comes, so the index is never held whole (some 150 MB at 100,000 entries).
+    stream: Iterable[tuple[str, str]] = ()
 
 
 def index_files(site: Site, previous: Mapping[str, str], previous_analyses: Mapping[str, Analysis],
@@ -132,10 +135,8 @@ def index_files(site: Site, previous: Mapping[str, str], previous_analyses: Mapp
                 return edited
     entries = search_entries(site)
     analyses, cache, keys = analyse_entries(entries, previous_analyses, site.config.jobs)
-    files = build_files(entries, analyses)
-    fingerprints = {url: content_digest(text) for url, text in files.items()}
-    fingerprints[ENTRIES_KEY] = dump_record([record_row(e, k) for e, k in zip(entries, keys)])
-    return IndexFiles(files, [], fingerprints, cache)
+    record = dump_record([record_row(e, k) for e, k in zip(entries, keys)])
+    return IndexFiles({}, [], {ENTRIES_KEY: record}, cache, iter_files(entries, analyses))
 
 
 def edit_index(changed: Sequence[SearchEntry], previous: Mapping[str, str], previous_analyses: Mapping[str, Analysis],

@@ -24,6 +24,7 @@ from sitegen.render import pygments_css
 from sitegen.svg import UnsafeSvg, sanitise_svg
 from sitegen.search import Analysis
 from sitegen.indexedit import analyse_entries, analysis_key, index_files, search_entries, search_entry  # noqa: F401 - names callers know
+from sitegen.shardupdate import content_digest
 from sitegen.urls import errors_url, group_url, page_linker, relative_url, root_of, slugify
 
 
@@ -210,13 +211,16 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
                 progress: Callable[[str], None] = lambda message: None,
                 previous_related: RelatedLists | None = None,
                 emit: Callable[[str, bytes], None] | None = None,
-                previous_docs: Mapping[str, Any] | None = None) -> RenderedPages:
+                previous_docs: Mapping[str, Any] | None = None,
+                release: Callable[[str], None] | None = None) -> RenderedPages:
     """Render the pages whose inputs changed since `previous`, and generate every other output file.
 
     `emit`: hand each file to the writer as soon as it is made (write.SiteWriter.add), so the
     output is never held whole in memory; without it they are returned in `files`.
     `previous_docs`: the loaded state's documents (cache.BuildState.docs): the search index
     looks again only at the entries of documents not among them (sitegen/indexedit.py).
+    `release`: called with a document's source path once its page is made; nothing after needs
+    its rendered HTML (cache.save_docs_first).
     """
     env = make_environment(site)
     fingerprint = Fingerprinter(previous_digests, {rel: c.source_hash for rel, c in site.cache.items()})
@@ -249,17 +253,24 @@ def render_site(site: Site, previous: Mapping[str, str] | None = None,
             html = env.get_template(spec.template).render(page_url=spec.url, root=root_of(spec.url), link=page_linker(spec.url),
                                                           **spec.context)
             put(spec.url, html.encode("utf-8"))
+            del html
             if spec.template == DOCUMENT_TEMPLATE:
                 contexts[spec.context["doc"].source.rel] = spec.context
+                if release is not None:
+                    release(spec.context["doc"].source.rel)
         bar.advance(1)
     bar.close()
     reused = [spec.url for spec in specs if spec.url not in made]
+    del specs, related_of  # every page's context: let go before the search index is made (the build's peak)
     rendered = tuple(made)
     put("assets/pygments.css", pygments_css().encode("utf-8"))
     index_started = time.perf_counter()
     index = index_files(site, previous or {}, previous_analyses or {}, previous_docs, exists, site.config.output_dir)
     for url, text in index.files.items():
         put(url, text.encode("utf-8"))
+    for url, text in index.stream:  # a clean build's come one shard at a time (shards.iter_files)
+        put(url, text.encode("utf-8"))
+        fingerprints[url] = content_digest(text)
     reused.extend(index.kept)
     fingerprints.update(index.fingerprints)
     analysis_cache = index.analyses

@@ -92,6 +92,9 @@ def test_quick_run_without_browser_writes_results_json(tmp_path: Path) -> None:
     assert set(size) >= {"clean_build", "no_change_rebuild", "edit", "peak_memory_mb", "stages", "index"}
     assert set(size["stages"]["timings"]) >= {"read", "render", "group", "pages", "write"}
     assert size["stages"]["errors"] == 0 and size["stages"]["documents"] == 30
+    # CPU by stage, steadier than wall time on a busy machine: each stage measured, together the build's.
+    cpu = size["stages"]["cpu"]
+    assert set(cpu) == {"gather", "pages", "index", "write"} and all(v > 0 for v in cpu.values()), cpu
     assert size["index"]["gzip_bytes"] > 0 and size["edit"]["count"] == 1
     # The held-out corpus leads (skipped with --quick); content/, the set the search was tuned on, follows.
     assert list(results["quality"]) == ["shared corpus", "sample content (tuning set)"]
@@ -201,3 +204,28 @@ def test_search_ab_adds_up_the_cpu_of_chromium_tasks() -> None:
               {"ph": "X", "name": "ThreadControllerImpl::RunTask", "pid": 2, "tid": 7, "tdur": 1500},
               {"ph": "X", "name": "ThreadControllerImpl::RunTask", "pid": 1, "tid": 1, "dur": 9000}]  # no thread time
     assert trace_cpu(json.dumps({"traceEvents": events}).encode()) == (3.0, 4.5)
+
+
+def test_a_scale_size_is_one_clean_build_with_stage_cpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import measure
+
+    monkeypatch.setattr(measure, "SCALE_SIZE", 30)
+    docs = write_docs(tmp_path / "docs", 30)
+    result = measure.measure_builds(tmp_path / "docs", tmp_path / "site", tmp_path / "work", [d.rel for d in docs], None, say=lambda m: None)
+    assert "skipped" in result["edit"] and "skipped" in result["no_change_rebuild"]
+    assert result["peak_memory_mb"] > 0 and result["stages"]["documents"] == 30 and result["index"]["files"] > 0
+    assert set(result["stages"]["cpu"]) == {"gather", "pages", "index", "write"}
+
+
+def test_stage_growth_from_10k_to_100k_is_judged_on_cpu_per_doc() -> None:
+    from bench.report import table
+
+    def size(docs: int, pages: float) -> dict[str, object]:
+        return {"stages": {"documents": docs, "cpu": {"gather": docs * 0.004, "pages": pages, "index": docs * 0.001, "write": docs * 0.001}}}
+
+    def growth(pages_100k: float) -> list[str]:
+        shown = table({"sizes": {"10000": size(10_000, 15.0), "100000": size(100_000, pages_100k)}})
+        return next(line for line in shown.splitlines() if line.startswith("100,000 docs: most stage CPU/doc growth")).split()[-2:]
+
+    assert growth(150.0) == ["1.00x", "met"]
+    assert growth(300.0) == ["2.00x", "MISSED"]
