@@ -57,7 +57,7 @@ def marked(module, name, before, after):
         return value
     setattr(module, name, wrapper)
 marked(build_module, "gather", "start", "gathered")
-marked(pages_module, "search_entries", "paged", None)
+marked(pages_module, "index_files", "paged", None)  # (its files are made as render_site writes them)
 marked(pages_module, "render_site", None, "indexed")
 config, problems = load_config(None, {"content_dir": Path(sys.argv[1]), "output_dir": Path(sys.argv[2])})
 result = build(config)
