@@ -8,7 +8,7 @@
                              term is then listed as `dropped`). A shard over SHARD_LIMIT bytes is
                              split by one more unit of its terms, again while a part is over it
                              (`split_payload`): the keys then differ in length, and a term's
-                             shard is the longest key that starts it (`shard_key`)
+                             shard is the longest key that starts it (index-loader.js keyFor)
     search/d-<n>.js          the result store (title, url, facets, snippet) of entries
                              n*chunk .. (n+1)*chunk-1
 
@@ -16,7 +16,7 @@ Every file is a script calling `window.SITEGEN_SEARCH_ADD(name, JSON.parse("..."
 browser loads each with a `<script>` tag (fetch of a local file is refused under file://). No
 score is baked in: the browser (index-loader.js) and `sitegen lookup` (ranking.py) compute
 lunr 2.3.9's BM25 from these counts, so an edit that changes one entry rewrites only the shards of
-the terms it had and has, its store chunk and the manifest (see `update_files`).
+the terms it had and has, its store chunk and the manifest (see shardupdate.patch_index).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain, groupby
-from typing import AbstractSet as Set
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from lunr import __TARGET_JS_VERSION__ as LUNR_JS_VERSION
@@ -266,32 +265,6 @@ def shard_keys(terms: Iterable[str], prefix: int) -> dict[str, list[str]]:
     return grouped
 
 
-def utf16_len(term: str) -> int:
-    """JavaScript's `term.length`."""
-    return len(term) if term.isascii() else len(term.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def split_keys(keys: Iterable[str], prefix: int) -> set[str]:
-    """The keys `split_payload` split, from the shard keys it gave: every shorter start of a longer
-    key (index-loader.js Shards works them out alike from the manifest's list)."""
-    split: set[str] = set()
-    for key in keys:
-        for length in range(prefix, utf16_len(key)):
-            split.add(utf16_key(key, length))
-    return split
-
-
-def shard_key(term: str, prefix: int, split: Set[str]) -> str:
-    """The key of the shard holding `term`: its first `prefix` units, one more while that start
-    was split and the term is longer (a term equal to a split key has a shard of its own)."""
-    length = prefix
-    key = utf16_key(term, length)
-    while key in split and utf16_len(term) > length:
-        length += 1
-        key = utf16_key(term, length)
-    return key
-
-
 def row_size(row: Sequence[Any]) -> int:
     """About the bytes of a shard row ([term, count, {field: [gaps] or [gaps, tfs]}]) in its file:
     3 a number, the term and 12 more. Counted, not serialised: a json.dumps per row cost a clean
@@ -349,20 +322,6 @@ def group_leaves(keys: Iterable[str], prefix: int) -> dict[str, list[str]]:
     for key in keys:
         groups.setdefault(utf16_key(key, prefix), []).append(key)
     return groups
-
-
-def merge_payloads(payloads: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """One group's payload from the payloads of its shards (the whole group `split_payload` split)."""
-    rows: dict[str, Any] = {}
-    gone: dict[str, int] = {}
-    dropped: set[str] = set()
-    for payload in payloads:
-        rows.update((row[0], row) for row in payload["terms"])
-        gone.update(payload["gone"])
-        dropped.update(payload["dropped"])
-    order = sorted({*rows, *gone}, key=utf16_order)
-    return {"terms": [rows[t] for t in order if t in rows], "dropped": [t for t in order if t in dropped],
-            "gone": {t: gone[t] for t in order if t in gone}}
 
 
 def check_entries(entries: Sequence[SearchEntry]) -> None:
