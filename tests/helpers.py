@@ -28,6 +28,12 @@ def write_docs(folder: Path, files: Mapping[str, str | bytes]) -> Path:
     return folder
 
 
+def front_matter(title: str, component: str = "database", tags: str = "[postgres]") -> str:
+    """The front matter of the edit tests' documents (test_incremental, test_fastedit), unindented."""
+    return (f"---\ntitle: {title}\ndate: 2025-05-01\nproblem_type: database_issue\ncomponent: {component}\n"
+            f"severity: high\ntags: {tags}\nsymptoms: ['{title} failed']\n---\n")
+
+
 def make_config(content: Path, output: Path, **settings: Any) -> SiteConfig:
     config, problems = load_config(None, {"content_dir": content, "output_dir": output, **settings})
     assert not problems, problems

@@ -4,27 +4,19 @@ then the very bytes, problems and next builds of a clean build."""
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from sitegen.build import BuildResult, build
-from tests.helpers import make_config, site_files, write_docs
+from tests.helpers import front_matter, make_config, site_files, write_docs
 
 FAST = "fast path"
 
 
 def doc(title: str, body: str = "", component: str = "database", tags: str = "[postgres]") -> str:
-    return f"""\
-        ---
-        title: {title}
-        date: 2025-05-01
-        problem_type: database_issue
-        component: {component}
-        severity: high
-        tags: {tags}
-        symptoms: ['{title} failed']
-        ---
+    return front_matter(title, component, tags) + textwrap.dedent(f"""\
         ## Context
         {title} runs nightly.
 
@@ -33,7 +25,7 @@ def doc(title: str, body: str = "", component: str = "database", tags: str = "[p
         {body}
         ## Solution
         Fix {title}.
-        """
+        """)
 
 
 def guide() -> str:

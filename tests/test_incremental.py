@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -16,23 +17,14 @@ from bench.generate import write_docs as write_generated
 from sitegen.build import BuildResult, build
 from sitegen.folders import state_folder_for
 from sitegen.parallel import run_chunks, split
-from tests.helpers import ROOT, make_config, page, site_files, write_docs
+from tests.helpers import front_matter, ROOT, make_config, page, site_files, write_docs
 
 
 def doc(title: str, component: str = "database", tags: str = "[postgres]", body: str = "") -> str:
-    return f"""\
-        ---
-        title: {title}
-        date: 2025-05-01
-        problem_type: database_issue
-        component: {component}
-        severity: high
-        tags: {tags}
-        symptoms: ['{title} failed']
-        ---
+    return front_matter(title, component, tags) + textwrap.dedent(f"""\
         ## Solution
         Fix {title}. {body}
-        """
+        """)
 
 
 def kb_docs() -> dict[str, str]:
