@@ -210,6 +210,28 @@ def test_a_removed_output_takes_the_full_path(kb: Path, tmp_path: Path) -> None:
     assert_as_clean(kb, out, tmp_path, result)
 
 
+@pytest.mark.parametrize("table", ["contexts", "docs"])
+def test_a_damaged_state_row_takes_the_full_path(kb: Path, tmp_path: Path, table: str) -> None:
+    """The edited document's row in the state, garbled (a disk error, a hand edit): the fast path
+    gives up before writing anything, and the full path rebuilds what it must."""
+    import sqlite3
+
+    from sitegen.cache import STATE_DB
+    from sitegen.folders import state_folder_for
+
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    db = sqlite3.connect(state_folder_for(out, None) / STATE_DB)
+    with db:
+        changed = db.execute(f"UPDATE {table} SET data = '[1, {{not json' WHERE CAST(rel AS TEXT) LIKE '%b.md'").rowcount
+    db.close()
+    assert changed == 1
+    edit(kb / "b.md", "Beta runs nightly.", "Beta runs hourly.")
+    result = rebuild(kb, out)
+    assert FAST not in result.rebuilt
+    assert_as_clean(kb, out, tmp_path, result)
+
+
 def test_files_written_just_before_a_build_are_read_once_by_the_no_change_check_not_every_time(
         kb: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Documents written moments before a clean build are "racily clean" for its stamp: the next
