@@ -10,8 +10,8 @@ from typing import Iterator
 
 import pytest
 
-from sitegen import serve
-from sitegen.serve import Server
+from sitegen import httpserver
+from sitegen.httpserver import Server
 
 
 @pytest.fixture
@@ -62,8 +62,8 @@ def test_the_host_given_with_host_is_answered(tmp_path: Path) -> None:
 
 
 def test_an_idle_connection_is_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert serve._Handler.timeout is not None and 0 < serve._Handler.timeout <= 60  # the default bounds it
-    monkeypatch.setattr(serve._Handler, "timeout", 0.5)  # and the bound is what closes it (shorter, for the test)
+    assert httpserver._Handler.timeout is not None and 0 < httpserver._Handler.timeout <= 60  # the default bounds it
+    monkeypatch.setattr(httpserver._Handler, "timeout", 0.5)  # and the bound is what closes it (shorter, for the test)
     (tmp_path / "index.html").write_text("x")
     running = Server(tmp_path).start()
     try:
