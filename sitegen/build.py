@@ -338,7 +338,8 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     folder = state_folder(config)
     # Hashed before anything is read (here, or by the caller's up-to-date check): what changes
     # after that, the next build sees.
-    inputs = inputs or stamp.snapshot(config, stamp.load(folder))
+    recorded = stamp.load(folder)
+    inputs = inputs or stamp.snapshot(config, recorded)
     key = settings_key(config)
     from sitegen.fastedit import encode_context, facts, try_edit
 
@@ -353,7 +354,6 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
         site = gather(config, progress, previous, inputs)
     mark = time.perf_counter()
     out = config.output_dir
-    out_text = str(out)
 
     def before_change() -> None:
         # From here until the state is saved, neither stamp nor state vouches for the output: a build
@@ -365,7 +365,7 @@ def _build_frozen(config: SiteConfig, progress: Progress, inputs: stamp.Inputs |
     release = save_docs_first(folder, site.cache) if previous is None else None
     # Each file goes to the writer as it is made; the output changes only in `finish`.
     with SiteWriter(out, folder / RECORD, before_change) as writer:
-        pages = render_site(site, previous.pages if previous else None, lambda url: os.path.isfile(f"{out_text}/{url}"),
+        pages = render_site(site, previous.pages if previous else None, stamp.as_written(recorded, out),
                             previous.extra.get("search", {}) if previous else None,
                             previous.extra.get("digests", {}) if previous else None, progress,
                             previous.extra.get("related") if previous else None, writer.add,

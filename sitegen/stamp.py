@@ -23,7 +23,7 @@ import os
 import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sitegen.keys import digest
 from sitegen.config import SiteConfig
@@ -311,6 +311,17 @@ def outputs_in_place(stamp: Stamp, output_dir: Path) -> bool:
         return True
     out = str(output_dir)
     return all(_stat(f"{out}/{rel}") == expected for rel, expected in stamp.outputs.items())
+
+
+def as_written(stamp: Stamp | None, output_dir: Path) -> Callable[[str], bool]:
+    """Whether an output file is still as the last build left it, asked of each page whose inputs did
+    not change before it is kept: one a person edited or removed since is made again. Without a
+    stamp (none yet, or a build stopped half-way), whether the file is there."""
+    out = str(output_dir)
+    if stamp is None:
+        return lambda rel: os.path.isfile(f"{out}/{rel}")
+    outputs = stamp.outputs
+    return lambda rel: outputs.get(rel) == _stat(f"{out}/{rel}")
 
 
 def up_to_date(config: SiteConfig, folder: Path, key: str, now: Inputs, stamp: Stamp | None = None) -> Stamp | None:

@@ -60,6 +60,23 @@ def test_nothing_changed_redoes_nothing(kb: Path, tmp_path: Path) -> None:
     assert again.written == 0
 
 
+def test_output_files_a_person_edited_or_removed_are_made_again(kb: Path, tmp_path: Path) -> None:
+    # Their inputs did not change, so the build would keep them; what the last build's stamp
+    # recorded of each file says they are not as it left them.
+    out = tmp_path / "out"
+    rebuild(kb, out)
+    pages = sorted(rel for rel in site_files(out) if rel.endswith(".html"))
+    document = next(rel for rel in pages if rel.startswith("docs/"))
+    listing = next(rel for rel in pages if rel.startswith("component/"))
+    for rel in (document, listing, "search-index.js"):
+        with open(out / rel, "a", encoding="utf-8") as file:
+            file.write("<!-- edited by hand -->")
+    (out / "index.html").unlink()
+    again = rebuild(kb, out)
+    assert again.written == 4
+    assert_same_as_clean(kb, out, tmp_path)
+
+
 def test_an_edit_digests_only_the_edited_document_and_pages_match_a_clean_build(kb: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = rebuild(kb, out)
